@@ -1,0 +1,1 @@
+"""Named, runnable studies: ``python -m scenarios.run NAME``."""

@@ -1,0 +1,62 @@
+"""Shared fixtures: an offline, isolated cache; a throwaway PostgreSQL server."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+# One data cache per test session, so the people database is built once and never touches ~/.cache.
+os.environ["TOOLGYM_CACHE"] = tempfile.mkdtemp(prefix="toolgym-test-cache-")
+
+
+def _postgres_bin(name: str) -> str | None:
+    found = shutil.which(name) or sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return found if isinstance(found, str) else (found[-1] if found else None)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A PostgreSQL server started for this session in a temporary folder; yields its SQLAlchemy URL.
+
+    Skipped when no server binaries are installed, unless TOOLGYM_REQUIRE_POSTGRES=1 (set by CI).
+    """
+    initdb, pg_ctl = _postgres_bin("initdb"), _postgres_bin("pg_ctl")
+    if not (initdb and pg_ctl):
+        if os.environ.get("TOOLGYM_REQUIRE_POSTGRES") == "1":
+            pytest.fail("PostgreSQL server binaries (initdb, pg_ctl) not found")
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not installed")
+    folder = Path(tempfile.mkdtemp(prefix="toolgym-pg-"))
+    data = folder / "data"
+    # PostgreSQL refuses to run as root: run it as the 'postgres' user the Debian package creates.
+    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if prefix:
+        shutil.chown(folder, "postgres")
+    port = _free_port()
+    subprocess.run(
+        [*prefix, initdb, "-D", str(data), "-U", "toolgym", "--auth=trust"], check=True, capture_output=True
+    )
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
+    subprocess.run(
+        [*prefix, pg_ctl, "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    try:
+        yield f"postgresql+psycopg://toolgym@127.0.0.1:{port}/postgres"
+    finally:
+        stop = [*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"]
+        subprocess.run(stop, capture_output=True, check=False)
+        shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,1 @@
+"""The Textual app that replays recorded trajectories: ``python -m tui PATH``."""
