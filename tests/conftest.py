@@ -52,8 +52,9 @@ def postgres_url():
     options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
     subprocess.run(
         [*prefix, pg_ctl, "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        check=True,
+        capture_output=True,
+    )
     try:
         yield f"postgresql+psycopg://toolgym@127.0.0.1:{port}/postgres"
     finally:

@@ -67,10 +67,25 @@ DENIED_PREFIXES = ("sqlite_", "pg_", "lo_", "pragma_", "dblink_", "query_to_")
 
 # Statement parts that write, lock or change the session.
 DENIED_NODES = (
-    exp.Insert, exp.Update, exp.Delete, exp.Create, exp.Drop, exp.Alter, exp.Command, exp.Pragma,
-    exp.Attach, exp.Detach, exp.Set, exp.Transaction, exp.Commit, exp.Rollback, exp.Into, exp.Lock,
-    exp.Merge, exp.Copy,
-)  # fmt: skip
+    exp.Insert,
+    exp.Update,
+    exp.Delete,
+    exp.Create,
+    exp.Drop,
+    exp.Alter,
+    exp.Command,
+    exp.Pragma,
+    exp.Attach,
+    exp.Detach,
+    exp.Set,
+    exp.Transaction,
+    exp.Commit,
+    exp.Rollback,
+    exp.Into,
+    exp.Lock,
+    exp.Merge,
+    exp.Copy,
+)
 
 
 def validate_select(

@@ -19,7 +19,7 @@ from envs.memory.people import (
     Person,
     generate_population,
     load_pool,
-)  # fmt: skip
+)
 from tools.base import ToolError
 from tools.sql import SQLTool
 

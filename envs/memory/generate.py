@@ -68,9 +68,11 @@ def main(argv: list[str] | None = None) -> None:
     tasks = [{"task_id": i} for i in range(4 * args.n_people)]
     for mode in MODES:
         trajectories = rollout(
-            lambda mode=mode: gym.make("toolgym/PeopleMemory-v0", mode=mode, **kwargs), OracleAgent(),
-            tasks=tasks, num_envs=32,
-        )  # fmt: skip
+            lambda mode=mode: gym.make("toolgym/PeopleMemory-v0", mode=mode, **kwargs),
+            OracleAgent(),
+            tasks=tasks,
+            num_envs=32,
+        )
         records = ({"task_id": t.task_id, "messages": t.messages, "answer": t.gold} for t in trajectories)
         _write_jsonl(args.out / f"qa_{mode}.jsonl", records)
     print(

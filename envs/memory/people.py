@@ -91,11 +91,13 @@ def generate_population(seed: int = 0, alpha: float = 1.0) -> Population:
             "birth_date": [
                 f"{d}/{m}/{y}"
                 for d, m, y in zip(
-                    rng.integers(1, 29, n).tolist(), rng.integers(1, 13, n).tolist(),
-                    rng.integers(1950, 2001, n).tolist(), strict=True,
+                    rng.integers(1, 29, n).tolist(),
+                    rng.integers(1, 13, n).tolist(),
+                    rng.integers(1950, 2001, n).tolist(),
+                    strict=True,
                 )
             ]
-        }  # fmt: skip
+        }
         for attribute, pool in pools.items():
             cut = max(2, int(alpha * len(pool)))
             uniform = rng.integers(cut, size=n)

@@ -19,8 +19,13 @@ def test_oracle_solves_every_task(mode, query_language, split):
     n_people = 1000 if (mode, query_language) == ("in_tool", "find") else 150
 
     def make_env():
-        return gym.make("toolgym/PeopleMemory-v0", n_people=n_people, mode=mode, split=split,
-                        query_language=query_language)  # fmt: skip
+        return gym.make(
+            "toolgym/PeopleMemory-v0",
+            n_people=n_people,
+            mode=mode,
+            split=split,
+            query_language=query_language,
+        )
 
     tasks = [{"task_id": i} for i in range(4 * n_people)]
     trajectories = rollout(make_env, OracleAgent(), tasks=tasks, num_envs=16)

@@ -53,10 +53,17 @@ def test_truncated_episodes_are_recorded(tmp_path):
 def test_round_trip_and_torn_last_line(tmp_path):
     path = tmp_path / "t.jsonl"
     records = [
-        Trajectory(env_id="e", messages=[{"role": "user", "content": f"q{i}"}], reward=1.0, terminated=True,
-                   truncated=False, token_ids=[1, 2], loss_mask=[0, 1])
+        Trajectory(
+            env_id="e",
+            messages=[{"role": "user", "content": f"q{i}"}],
+            reward=1.0,
+            terminated=True,
+            truncated=False,
+            token_ids=[1, 2],
+            loss_mask=[0, 1],
+        )
         for i in range(3)
-    ]  # fmt: skip
+    ]
     for record in records:
         write_trajectory(path, record)
     with open(path, "a") as file:

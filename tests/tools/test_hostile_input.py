@@ -87,13 +87,24 @@ def postgres_fingerprint(url: str) -> str:
 
 
 def throw_hostile_actions(db_url: str | None, query_language: str, examples: int) -> None:
-    env = gym.make("toolgym/PeopleMemory-v0", n_people=100, query_language=query_language, db_url=db_url,
-                   query_timeout_s=0.05, max_episode_steps=10**9)  # fmt: skip
+    env = gym.make(
+        "toolgym/PeopleMemory-v0",
+        n_people=100,
+        query_language=query_language,
+        db_url=db_url,
+        query_timeout_s=0.05,
+        max_episode_steps=10**9,
+    )
     env.reset(seed=0)
     steps = 0
 
-    @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(action=actions)
     def step_once(action):
         nonlocal steps
@@ -125,8 +136,9 @@ def test_postgres_env_oracle_and_hostile_actions(postgres_url):
 
     trajectories = rollout(make_env, OracleAgent(), tasks=[{"task_id": i} for i in range(800)], num_envs=8)
     assert len(trajectories) == 800 and all(t.reward == 1.0 for t in trajectories)
-    find = rollout(lambda: gym.make("toolgym/PeopleMemory-v0", n_people=50, db_url=postgres_url),
-                   OracleAgent(), 200)  # fmt: skip
+    find = rollout(
+        lambda: gym.make("toolgym/PeopleMemory-v0", n_people=50, db_url=postgres_url), OracleAgent(), 200
+    )
     assert all(t.reward == 1.0 for t in find)
     before = postgres_fingerprint(postgres_url)
     throw_hostile_actions(postgres_url, "sql", examples=3_000)

@@ -1,0 +1,83 @@
+"""A language-model agent: batched generation with a KV cache, one assistant turn per call."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from agents.base import Agent, Conversation
+from agents.tokenizer import turn_stop_ids
+
+
+class LMAgent(Agent):
+    """Plays a causal LM: renders each conversation with the tokenizer's chat template, generates
+    the next turn for the whole batch at once (``model.generate``, KV cache, left padding) and stops
+    each sequence at its own end of turn (any role token, or ``eos``).
+
+    Args:
+        model: a Hugging Face causal LM.
+        tokenizer: its tokenizer, with a chat template.
+        max_new_tokens: longest turn generated.
+        do_sample: sample instead of greedy decoding (evaluation is greedy).
+        temperature, top_p: sampling settings.
+        batch_size: most conversations generated together; larger batches are split.
+        name: written into trajectory records.
+    """
+
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        max_new_tokens: int = 192,
+        do_sample: bool = False,
+        temperature: float = 1.0,
+        top_p: float = 1.0,
+        batch_size: int = 512,
+        name: str = "lm",
+    ):
+        self.model, self.tokenizer = model, tokenizer
+        self.max_new_tokens, self.do_sample = max_new_tokens, do_sample
+        self.temperature, self.top_p, self.batch_size = temperature, top_p, batch_size
+        self.name = name
+        self.stop_ids = turn_stop_ids(tokenizer)
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else self.stop_ids[-1]
+
+    def act(self, conversations: Sequence[Conversation], hints: dict[str, Sequence[Any]]) -> list[str]:
+        turns: list[str] = []
+        for start in range(0, len(conversations), self.batch_size):
+            turns.extend(self._generate(conversations[start : start + self.batch_size]))
+        return turns
+
+    def _generate(self, conversations: Sequence[Conversation]) -> list[str]:
+        import torch
+
+        prompts = self.tokenizer.apply_chat_template(
+            [list(c) for c in conversations], add_generation_prompt=True, tokenize=True, return_dict=False
+        )
+        width = max(len(p) for p in prompts)
+        device = self.model.device
+        input_ids = torch.full((len(prompts), width), self.pad_id, dtype=torch.long)
+        attention_mask = torch.zeros((len(prompts), width), dtype=torch.long)
+        for row, prompt in enumerate(prompts):  # left padding: every prompt ends at the same column
+            input_ids[row, width - len(prompt) :] = torch.tensor(prompt)
+            attention_mask[row, width - len(prompt) :] = 1
+        was_training = self.model.training
+        self.model.eval()
+        sampling = {"temperature": self.temperature, "top_p": self.top_p} if self.do_sample else {}
+        with torch.inference_mode():
+            output = self.model.generate(
+                input_ids=input_ids.to(device),
+                attention_mask=attention_mask.to(device),
+                max_new_tokens=self.max_new_tokens,
+                do_sample=self.do_sample,
+                eos_token_id=self.stop_ids,
+                pad_token_id=self.pad_id,
+                **sampling,
+            )
+        self.model.train(was_training)
+        turns = []
+        stops = set(self.stop_ids)
+        for row in output[:, width:].tolist():
+            end = next((i for i, token in enumerate(row) if token in stops), len(row))
+            turns.append(self.tokenizer.decode(row[:end], skip_special_tokens=False))
+        return turns

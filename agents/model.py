@@ -1,0 +1,54 @@
+"""The model factory: a Llama-style decoder built from a few numbers, or any local causal LM."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+VOCAB_SIZE = 260
+
+
+def build_model(
+    layers: int = 2, heads: int = 2, width: int = 64, vocab_size: int = VOCAB_SIZE, max_length: int = 1024
+):
+    """A Llama decoder (RMSNorm, RoPE, SwiGLU, untied embeddings) from transformers' own classes.
+
+    The MLP is 4x the width, so a 2-layer model over the 260-token byte vocabulary has
+    ``32 d^2 + 525 d`` parameters, the in-tool learning paper's family.
+    """
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    if width % heads or (width // heads) % 2:
+        raise ValueError(f"width={width} must split into {heads} heads of even size (RoPE)")
+    config = LlamaConfig(
+        vocab_size=vocab_size,
+        hidden_size=width,
+        intermediate_size=4 * width,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        num_key_value_heads=heads,
+        max_position_embeddings=max_length,
+        tie_word_embeddings=False,
+        attention_bias=False,
+        mlp_bias=False,
+        bos_token_id=None,
+        eos_token_id=vocab_size - 1,
+        pad_token_id=vocab_size - 1,
+    )
+    return LlamaForCausalLM(config)
+
+
+def parameter_count(model) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def load_model(path: str | os.PathLike):
+    """A local Hugging Face causal LM and its tokenizer (never a hub download)."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    path = Path(path)
+    if not (path / "config.json").exists():
+        raise FileNotFoundError(f"no Hugging Face model at {path} (config.json missing)")
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
+    return model, tokenizer

@@ -1,0 +1,52 @@
+"""The named scenarios ``python -m scenarios.run NAME`` knows, each with its profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scenarios import memory
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A runnable study: config profiles and the function that runs one config into a folder."""
+
+    name: str
+    description: str
+    profiles: dict[str, Callable[[], Any]]
+    run: Callable[..., dict[str, Any]]
+
+    def config(self, profile: str) -> Any:
+        if profile not in self.profiles:
+            raise ValueError(
+                f"profile {profile!r} is not valid for {self.name}; choose one of {sorted(self.profiles)}"
+            )
+        return self.profiles[profile]()
+
+
+SCENARIOS = {
+    scenario.name: scenario
+    for scenario in [
+        Scenario(
+            name="memory_1000",
+            description="in-tool vs in-weight SFT on 1,000 people's facts: recall, OOD accuracy, parameters",
+            profiles={"cpu": lambda: memory.cpu_profile(1000), "paper": lambda: memory.paper_profile(1000)},
+            run=memory.run_memory,
+        ),
+    ]
+}
+
+
+def get_scenario(name: str) -> Scenario:
+    if name not in SCENARIOS:
+        raise KeyError(f"unknown scenario {name!r}; scenarios: {', '.join(sorted(SCENARIOS))}")
+    return SCENARIOS[name]
+
+
+def default_out(name: str) -> Path:
+    import time
+
+    return Path("runs") / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"

@@ -1,0 +1,102 @@
+"""The paper's byte tokenizer, its chat template and loss mask; the model factory."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import pytest
+from transformers import AutoTokenizer
+
+import envs  # noqa: F401
+from agents.model import build_model, load_model, parameter_count
+from agents.oracle import OracleAgent
+from agents.rollout import rollout
+from agents.tokenizer import build_tokenizer
+
+ROLE_IDS = {"user": 256, "assistant": 257, "tool": 258}
+EOD = 259
+
+
+def paper_stream(messages):
+    """The in-tool learning paper's DialogTokenizer, written from its description: each message is
+    its role token then its UTF-8 bytes; <|eod|> ends the dialog. The loss mask marks the positions
+    whose next token is trained: the assistant's role token and content."""
+    tokens, input_mask = [], []
+    for message in messages:
+        piece = [ROLE_IDS[message["role"]], *message["content"].encode("utf-8")]
+        tokens += piece
+        input_mask += [message["role"] == "assistant"] * len(piece)
+    return [*tokens, EOD], [*input_mask, False]
+
+
+@pytest.fixture(scope="module")
+def conversations():
+    episodes = rollout(
+        lambda: gym.make("toolgym/PeopleMemory-v0", n_people=30), OracleAgent(), 40, num_envs=8
+    )
+    weight = rollout(
+        lambda: gym.make("toolgym/PeopleMemory-v0", n_people=30, mode="in_weight"), OracleAgent(), 10
+    )
+    return [e.messages for e in episodes + weight]
+
+
+def test_template_renders_the_paper_stream_byte_for_byte(conversations):
+    tokenizer = build_tokenizer()
+    assert len(tokenizer) == 260
+    for messages in conversations:
+        encoded = tokenizer.apply_chat_template(
+            messages, tokenize=True, return_dict=True, return_assistant_tokens_mask=True
+        )
+        tokens, input_mask = paper_stream(messages)
+        assert encoded["input_ids"] == tokens
+        # Trained targets are the tokens that follow a masked input position in the paper.
+        paper_targets = [False, *input_mask[:-1]]
+        assert encoded["assistant_masks"] == [int(x) for x in paper_targets]
+
+
+def test_loss_mask_never_covers_question_or_database_output(conversations):
+    tokenizer = build_tokenizer()
+    messages = conversations[0]
+    encoded = tokenizer.apply_chat_template(
+        messages, tokenize=True, return_dict=True, return_assistant_tokens_mask=True
+    )
+    trained = bytes(
+        t for t, m in zip(encoded["input_ids"], encoded["assistant_masks"], strict=True) if m and t < 256
+    )
+    assert messages[0]["content"].encode() not in trained
+    assert trained == b"".join(m["content"].encode() for m in messages if m["role"] == "assistant")
+    ends = [
+        t for t, m in zip(encoded["input_ids"], encoded["assistant_masks"], strict=True) if m and t >= 256
+    ]
+    assert ends == [258, EOD]  # the turn-ending role tokens are trained
+
+
+def test_save_and_reload_round_trip(tmp_path, conversations):
+    tokenizer = build_tokenizer()
+    tokenizer.save_pretrained(tmp_path)
+    reloaded = AutoTokenizer.from_pretrained(tmp_path, local_files_only=True)
+    for messages in conversations[:5]:
+        kwargs = dict(tokenize=True, return_dict=True, return_assistant_tokens_mask=True)
+        assert reloaded.apply_chat_template(messages, **kwargs) == tokenizer.apply_chat_template(
+            messages, **kwargs
+        )
+    assert reloaded.decode(reloaded.encode("héllo ```sql")) == "héllo ```sql"
+
+
+def test_generation_prompt_ends_with_the_assistant_token(conversations):
+    tokenizer = build_tokenizer()
+    ids = tokenizer.apply_chat_template(
+        conversations[0][:3], add_generation_prompt=True, tokenize=True, return_dict=False
+    )
+    assert ids[-1] == 257 and ids.count(258) == 1
+
+
+@pytest.mark.parametrize("width", [4, 16, 36])
+def test_parameter_count_is_the_papers_formula(width):
+    assert parameter_count(build_model(layers=2, heads=2, width=width)) == 32 * width**2 + 525 * width
+
+
+def test_bad_width_and_missing_model_path(tmp_path):
+    with pytest.raises(ValueError, match="width=5"):
+        build_model(width=5)
+    with pytest.raises(FileNotFoundError, match="nothing-here"):
+        load_model(tmp_path / "nothing-here")

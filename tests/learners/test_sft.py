@@ -1,0 +1,151 @@
+"""The SFT learner: learns the oracle's answers, masks the loss, logs, resumes exactly."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import pytest
+import torch
+from transformers import TrainerCallback
+
+import envs  # noqa: F401
+from agents.lm_agent import LMAgent
+from agents.model import build_model
+from agents.oracle import OracleAgent
+from agents.rollout import rollout
+from agents.tokenizer import build_tokenizer
+from learners.sft import assistant_only_examples, evaluate_recall, train_sft
+from learners.sft_config import SFTConfig
+
+N_PEOPLE = 6
+
+
+def make_env(mode="in_weight"):
+    return lambda: gym.make("toolgym/PeopleMemory-v0", n_people=N_PEOPLE, mode=mode)
+
+
+def oracle(mode="in_weight"):
+    return rollout(
+        make_env(mode), OracleAgent(), tasks=[{"task_id": i} for i in range(4 * N_PEOPLE)], num_envs=8
+    )
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A 16-wide model that memorised 24 in-weight answers."""
+    torch.manual_seed(0)
+    model, tokenizer = build_model(width=16), build_tokenizer()
+    config = SFTConfig(
+        learning_rate=1e-2,
+        batch_size=8,
+        max_steps=300,
+        warmup_steps=10,
+        weight_decay=0.0,
+        logging_steps=50,
+        eval_steps=150,
+        eval_episodes=8,
+        save_steps=1000,
+    )
+    out = tmp_path_factory.mktemp("sft")
+    model = train_sft(
+        model, tokenizer, oracle(), config, out, make_eval_env=make_env(), device="cpu", progress=False
+    )
+    return model, tokenizer, out
+
+
+def test_sft_learns_the_answers(trained):
+    model, tokenizer, out = trained
+    episodes = evaluate_recall(model, tokenizer, make_env(), [{"task_id": i} for i in range(4 * N_PEOPLE)])
+    assert sum(e.reward for e in episodes) / len(episodes) >= 0.9
+    assert (out / "final" / "config.json").exists() and (out / "final" / "tokenizer.json").exists()
+
+
+def test_tensorboard_has_loss_learning_rate_tokens_and_recall(trained):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    _, _, out = trained
+    events = EventAccumulator(str(out / "tb"))
+    events.Reload()
+    tags = set(events.Tags()["scalars"])
+    assert {"train/loss", "train/learning_rate", "train/train_tokens_per_second", "eval/recall"} <= tags
+
+
+def test_batched_generation_matches_one_at_a_time(trained):
+    model, tokenizer, _ = trained
+    questions = [[{"role": "user", "content": q}] for q in [e.messages[0]["content"] for e in oracle()[:10]]]
+    batched = LMAgent(model, tokenizer, batch_size=64).act(questions, {})
+    single = [LMAgent(model, tokenizer, batch_size=1).act([q], {})[0] for q in questions]
+    assert batched == single
+    assert all(turn.endswith(".") for turn in batched)  # each stopped at its own end of turn
+
+
+def test_labels_cover_only_assistant_tokens():
+    tokenizer = build_tokenizer()
+    (episode,) = rollout(make_env("in_tool"), OracleAgent(), 1)
+    (example,) = assistant_only_examples(tokenizer, [episode.messages])
+    trained = bytes(t for t in example["labels"] if 0 <= t < 256).decode()
+    assert trained == "".join(m["content"] for m in episode.messages if m["role"] == "assistant")
+    database_answer = episode.messages[2]["content"]
+    assert episode.messages[2]["role"] == "tool" and database_answer in trained  # copied in the answer only
+    assert trained.count(database_answer) == 1
+
+
+class _StopAt(TrainerCallback):
+    def __init__(self, step):
+        self.step = step
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.global_step == self.step:
+            control.should_training_stop = True
+        return control
+
+
+def test_resume_ends_where_an_uninterrupted_run_would(tmp_path):
+    tokenizer = build_tokenizer()
+    data = oracle()
+    config = SFTConfig(
+        learning_rate=5e-3, batch_size=4, max_steps=24, warmup_steps=2, save_steps=8, logging_steps=8
+    )
+
+    torch.manual_seed(0)
+    whole = train_sft(
+        build_model(width=8), tokenizer, data, config, tmp_path / "whole", device="cpu", progress=False
+    )
+
+    torch.manual_seed(0)
+    train_sft(
+        build_model(width=8),
+        tokenizer,
+        data,
+        config,
+        tmp_path / "killed",
+        device="cpu",
+        progress=False,
+        callbacks=[_StopAt(16)],
+    )  # a run killed after its step-16 checkpoint
+    assert (tmp_path / "killed" / "checkpoint-16").exists()
+    torch.manual_seed(123)  # a fresh process: the initial weights must come from the checkpoint
+    resumed = train_sft(
+        build_model(width=8),
+        tokenizer,
+        data,
+        config,
+        tmp_path / "killed",
+        resume=True,
+        device="cpu",
+        progress=False,
+    )
+    for (name, a), b in zip(whole.state_dict().items(), resumed.state_dict().values(), strict=True):
+        assert torch.allclose(a, b, atol=1e-6), (name, (a - b).abs().max())
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_bf16_training_and_generation(tmp_path):
+    torch.manual_seed(0)
+    config = SFTConfig(learning_rate=1e-2, batch_size=8, max_steps=20, warmup_steps=2, save_steps=1000)
+    model = train_sft(
+        build_model(width=16), build_tokenizer(), oracle(), config, tmp_path, device="cuda", progress=False
+    )
+    assert model.device.type == "cuda"
+    episodes = evaluate_recall(model, build_tokenizer(), make_env(), [{"task_id": i} for i in range(8)])
+    assert len(episodes) == 8
