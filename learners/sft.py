@@ -219,8 +219,15 @@ class RecallTrainer(Trainer):
     def evaluate(
         self, eval_dataset=None, ignore_keys=None, metric_key_prefix: str = "eval"
     ) -> dict[str, float]:
-        if self.make_eval_env is None or not self.is_world_process_zero():
-            return {}
+        metrics: dict[str, float] = {}
+        if self.make_eval_env is not None and self.is_world_process_zero():
+            metrics[f"{metric_key_prefix}_recall"] = self._recall()
+            self.log(metrics)
+        # As Trainer.evaluate does: callbacks hear of it, and the request to evaluate is cleared.
+        self.control = self.callback_handler.on_evaluate(self.args, self.state, self.control, metrics)
+        return metrics
+
+    def _recall(self) -> float:
         env = self.make_eval_env()
         num_tasks = env.unwrapped.num_tasks
         env.close()
@@ -230,9 +237,7 @@ class RecallTrainer(Trainer):
         )
         tasks = [{"task_id": int(i)} for i in sorted(chosen)]
         episodes = evaluate_recall(self.model, self.processing_class, self.make_eval_env, tasks)
-        metrics = {f"{metric_key_prefix}_recall": sum(t.reward for t in episodes) / max(1, len(episodes))}
-        self.log(metrics)
-        return metrics
+        return sum(t.reward for t in episodes) / max(1, len(episodes))
 
 
 class _EvaluateEvery(TrainerCallback):
