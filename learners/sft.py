@@ -31,7 +31,7 @@ from transformers.trainer_pt_utils import LengthGroupedSampler, get_length_group
 
 from agents.lm_agent import LMAgent
 from agents.rollout import rollout
-from envs.trajectory import Trajectory
+from envs.trajectory import Trajectory, append_trajectories
 from learners.sft_config import SFTConfig
 
 
@@ -137,9 +137,21 @@ def evaluate_recall(
     path: str | os.PathLike | None = None,
     run_id: str = "",
 ) -> list[Trajectory]:
-    """Play ``tasks`` greedily with the model, tool results fed live; return the episodes."""
+    """Play ``tasks`` greedily with the model, tool results fed live; return the episodes.
+
+    Each record carries its token ids and loss mask (the chat template's assistant spans), which
+    the TUI's token view shows; written to ``path`` when given.
+    """
     agent = LMAgent(model, tokenizer, batch_size=batch_size)
-    return rollout(make_env, agent, tasks=tasks, num_envs=batch_size, path=path, run_id=run_id)
+    episodes = rollout(make_env, agent, tasks=tasks, num_envs=batch_size, run_id=run_id)
+    for episode, example in zip(
+        episodes, assistant_only_examples(tokenizer, [e.messages for e in episodes]), strict=True
+    ):
+        episode.token_ids = example["input_ids"]
+        episode.loss_mask = [int(label != -100) for label in example["labels"]]
+    if path is not None:
+        append_trajectories(path, episodes)
+    return episodes
 
 
 def assistant_only_examples(
@@ -185,6 +197,12 @@ class PadToLongest:
         }
 
 
+# Length buckets are cut from random groups of MEGA_BATCH batches: 8 leaves ~2% padding on the
+# PeopleMemory conversations while keeping batches varied (transformers' default, up to 50, makes
+# batches of near-identical lengths, hence similar questions, and in-tool runs learned erratically).
+MEGA_BATCH = 8
+
+
 class EpochSeededLengthGroupedSampler(LengthGroupedSampler):
     """transformers' length-grouped order, drawn from (seed, epoch) instead of the global RNG.
 
@@ -201,7 +219,10 @@ class EpochSeededLengthGroupedSampler(LengthGroupedSampler):
 
     def __iter__(self):
         generator = torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch)
-        return iter(get_length_grouped_indices(self.lengths, self.batch_size, generator=generator))
+        indices = get_length_grouped_indices(
+            self.lengths, self.batch_size, mega_batch_mult=MEGA_BATCH, generator=generator
+        )
+        return iter(indices)
 
 
 class RecallTrainer(Trainer):

@@ -65,29 +65,18 @@ def cpu_profile(n_people: int = 1000) -> MemoryConfig:
         in_tool=ModeConfig(
             width=64,
             sft=SFTConfig(
-                learning_rate=1e-2,
-                batch_size=32,
-                max_steps=2500,
-                warmup_steps=50,
-                eval_steps=500,
-                eval_episodes=200,
-                save_steps=500,
+                learning_rate=1e-2, batch_size=32, max_steps=3500, warmup_steps=50,
+                eval_steps=700, eval_episodes=200, save_steps=700,
             ),
         ),
         in_weight=ModeConfig(
             width=64,
             sft=SFTConfig(
-                learning_rate=5e-3,
-                batch_size=32,
-                max_steps=7000,
-                warmup_steps=50,
-                weight_decay=0.0,
-                eval_steps=1000,
-                eval_episodes=200,
-                save_steps=1000,
+                learning_rate=5e-3, batch_size=32, max_steps=6000, warmup_steps=50, weight_decay=0.0,
+                eval_steps=1000, eval_episodes=200, save_steps=1000,
             ),
         ),
-    )
+    )  # fmt: skip
 
 
 def paper_profile(n_people: int = 1000) -> MemoryConfig:
@@ -110,6 +99,7 @@ def paper_profile(n_people: int = 1000) -> MemoryConfig:
 def run_memory(config: MemoryConfig, out: Path, device: str = "auto", resume: bool = False) -> dict[str, Any]:
     """Run the study into the folder ``out``; return the results written to ``results.json``."""
     import gymnasium as gym
+    from transformers import set_seed
 
     import envs  # noqa: F401
     from agents.model import build_model, load_model, parameter_count
@@ -183,6 +173,7 @@ def run_memory(config: MemoryConfig, out: Path, device: str = "auto", resume: bo
             model, tokenizer = load_model(final)
             train_seconds = None
         else:
+            set_seed(mode_config.sft.seed)  # the same initial weights on every run
             if config.model:
                 model, tokenizer = load_model(config.model)
             else:

@@ -1,0 +1,128 @@
+"""The replay app driven by Textual's Pilot: open, filter, search, replay, tokens, diff, help."""
+
+from __future__ import annotations
+
+import asyncio
+
+import gymnasium as gym
+import pytest
+from textual.widgets import DataTable, Static
+
+import envs  # noqa: F401
+from agents.oracle import OracleAgent
+from agents.random_agent import RandomAgent
+from agents.rollout import rollout
+from agents.tokenizer import build_tokenizer
+from envs.trajectory import append_trajectories
+from learners.sft import assistant_only_examples
+from tui.__main__ import main
+from tui.app import EpisodeList, Replay, TrajectoryApp
+
+
+@pytest.fixture(scope="module")
+def trajectories(tmp_path_factory):
+    """20 oracle episodes (with token ids and loss masks) and 20 random ones."""
+    make_env = lambda: gym.make("toolgym/PeopleMemory-v0", n_people=50)  # noqa: E731
+    oracle = rollout(make_env, OracleAgent(), 20, num_envs=8)
+    for episode, example in zip(
+        oracle, assistant_only_examples(build_tokenizer(), [e.messages for e in oracle])
+    ):
+        episode.token_ids = example["input_ids"]
+        episode.loss_mask = [int(label != -100) for label in example["labels"]]
+    chance = rollout(make_env, RandomAgent(), 20, num_envs=8)
+    path = tmp_path_factory.mktemp("run") / "trajectories" / "episodes.jsonl"
+    append_trajectories(path, oracle + chance)
+    return path
+
+
+def run(app, steps):
+    async def drive():
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            return await steps(app, pilot)
+
+    return asyncio.run(drive())
+
+
+def test_list_filter_search_and_sort(trajectories):
+    async def steps(app, pilot):
+        screen = app.screen
+        assert isinstance(screen, EpisodeList) and len(screen.shown) == 40
+        await pilot.press("f")
+        assert screen.shown and all(app.index.summary(r).reward == 0 for r in screen.shown)
+        await pilot.press("f", "o", "o")  # failures off; sort by turns
+        turns = [app.index.summary(r).turns for r in screen.shown]
+        assert turns == sorted(turns)
+        name = app.index.record(0).metrics["name"]
+        await pilot.press("slash")
+        await pilot.press(*name.lower(), "enter")
+        assert screen.shown and all(name.lower() in app.index.summary(r).text for r in screen.shown)
+        assert "search=" in str(screen.query_one("#status", Static).render())
+
+    run(TrajectoryApp(trajectories.parent.parent), steps)
+
+
+def test_replay_steps_tokens_diff_and_help(trajectories):
+    async def steps(app, pilot):
+        await pilot.press("enter")  # the first row: an oracle in-tool episode
+        replay = app.screen
+        assert isinstance(replay, Replay) and replay.shown == 4
+        await pilot.press("left", "left")
+        assert replay.shown == 2 and len(replay.query(".message")) == 2
+        await pilot.press("right")
+        assert [w.border_title for w in replay.query(".message")] == ["user", "assistant", "database ->"]
+        await pilot.press("t")
+        (tokens,) = replay.query(".tokens")
+        assert "trained" in tokens.border_title
+        await pilot.press("d")
+        (diff,) = replay.query(".diff")
+        assert "oracle" in diff.border_title
+        await pilot.press("question_mark")
+        assert "next turn" in str(app.screen.query_one("#help", Static).render())
+        await pilot.press("escape", "escape")
+        assert isinstance(app.screen, EpisodeList)
+        app.save_screenshot(str(trajectories.parent / "list.svg"))
+
+    run(TrajectoryApp(trajectories), steps)
+    assert "episodes" in (trajectories.parent / "list.svg").read_text()
+
+
+def test_follow_picks_up_new_episodes(trajectories, tmp_path):
+    path = tmp_path / "live.jsonl"
+    path.write_bytes(trajectories.read_bytes())
+
+    async def steps(app, pilot):
+        assert len(app.screen.shown) == 40
+        with open(path, "ab") as file:
+            file.write(trajectories.read_bytes().splitlines(keepends=True)[0])
+        await pilot.pause(1.5)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(app.screen.shown) == 41
+
+    run(TrajectoryApp(path, follow=True), steps)
+
+
+def test_torn_last_line_is_left_out(trajectories, tmp_path):
+    path = tmp_path / "torn.jsonl"
+    path.write_bytes(trajectories.read_bytes() + b'{"env_id": "toolgym/Peop')
+    assert len(TrajectoryApp(path).index) == 40
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda d: d / "missing", "no such file or folder"),
+        (
+            lambda d: (d / "notes.jsonl").write_text("hello\n") and d / "notes.jsonl",
+            "not a toolgym trajectories file",
+        ),
+        (lambda d: (d / "empty").mkdir() or d / "empty", "no *.jsonl"),
+    ],
+)
+def test_bad_paths_are_one_line_errors(tmp_path, capsys, make, message):
+    assert main([str(make(tmp_path))]) == 2
+    error = capsys.readouterr().err
+    assert message in error and error.count("\n") == 1

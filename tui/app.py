@@ -1,0 +1,364 @@
+"""The trajectory replay app: an episode list and a turn-by-turn replay, in the terminal."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from envs.trajectory import Trajectory
+from tui.index import EpisodeIndex, Summary, trajectory_files
+
+FIRST_ROWS = 1000  # rows shown at once; the rest are parsed and added in the background
+SORTS = ("row", "reward", "turns", "length")
+COLUMNS = ("#", "env", "task", "split", "reward", "turns", "length", "agent")
+
+
+class TrajectoryApp(App):
+    """Browse and replay the episodes of trajectory files."""
+
+    CSS_PATH = "styles.tcss"
+    TITLE = "toolgym replay"
+    BINDINGS = [
+        Binding("question_mark", "help", "help"),
+        Binding("q", "quit", "quit"),
+    ]
+
+    def __init__(self, path: Path, follow: bool = False):
+        super().__init__()
+        self.path = path
+        self.follow = follow
+        self.index = EpisodeIndex(trajectory_files(path))
+
+    def on_mount(self) -> None:
+        self.push_screen(EpisodeList(self.index, self.path, self.follow))
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.screen))
+
+
+class EpisodeList(Screen):
+    """Every episode, filtered and sorted; Enter replays the selected one."""
+
+    BINDINGS = [
+        Binding("enter", "open", "replay"),
+        Binding("slash", "search", "search"),
+        Binding("f", "failures", "reward=0 only"),
+        Binding("e", "next_env", "env"),
+        Binding("s", "next_split", "split"),
+        Binding("o", "next_sort", "sort"),
+    ]
+
+    def __init__(self, index: EpisodeIndex, path: Path, follow: bool):
+        super().__init__()
+        self.index, self.path, self.follow = index, path, follow
+        self.failures_only = False
+        self.env_filter: str | None = None
+        self.split_filter: str | None = None
+        self.sort = "row"
+        self.search_text = ""
+        self.shown: list[int] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(run_header(self.path, self.index), id="header")
+        yield Input(placeholder="search the messages (Enter to apply, Esc to leave)", id="search")
+        yield Static("", id="status")
+        yield DataTable(id="episodes", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(*COLUMNS)
+        self._show(list(range(min(FIRST_ROWS, len(self.index)))))
+        self._summarise_rest()
+        if self.follow:
+            self.set_interval(1.0, self._poll)
+        table.focus()
+
+    @work(thread=True, exclusive=True, group="summaries")
+    def _summarise_rest(self) -> None:
+        """Parse the remaining summaries off the UI thread, then show every row."""
+        for row in range(len(self.index)):
+            self.index.summary(row)
+        self.app.call_from_thread(self._apply)
+
+    def _apply(self) -> None:
+        rows = [self.index.summary(r) for r in range(len(self.index))]
+        rows = [s for s in rows if self._matches(s)]
+        if self.sort != "row":
+            rows.sort(key=lambda s: (getattr(s, self.sort), s.row))
+        self._show([s.row for s in rows])
+
+    def _matches(self, summary: Summary) -> bool:
+        return (
+            (not self.failures_only or summary.reward == 0)
+            and (self.env_filter is None or summary.env_id == self.env_filter)
+            and (self.split_filter is None or summary.split == self.split_filter)
+            and (not self.search_text or self.search_text in summary.text)
+        )
+
+    def _show(self, rows: list[int]) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        table.add_rows(self._cells(self.index.summary(r)) for r in rows)
+        self.shown = rows
+        filters = [
+            "reward=0" if self.failures_only else "",
+            f"env={self.env_filter}" if self.env_filter else "",
+            f"split={self.split_filter}" if self.split_filter else "",
+            f"search={self.search_text!r}" if self.search_text else "",
+        ]
+        active = ", ".join(f for f in filters if f) or "none"
+        self.query_one("#status", Static).update(
+            f"{len(rows):,} of {len(self.index):,} episodes | filters: {active} | sort: {self.sort}"
+        )
+
+    @staticmethod
+    def _cells(summary: Summary) -> tuple:
+        reward = Text(f"{summary.reward:g}", style="green" if summary.reward > 0 else "red")
+        task = "" if summary.task_id is None else str(summary.task_id)
+        return (
+            summary.row,
+            summary.env_id,
+            task,
+            summary.split,
+            reward,
+            summary.turns,
+            summary.length,
+            summary.agent,
+        )
+
+    def _poll(self) -> None:
+        if self.index.refresh():
+            self.query_one("#header", Static).update(run_header(self.path, self.index))
+            self._summarise_rest()
+
+    def _distinct(self, field: str) -> list[str]:
+        return sorted({getattr(self.index.summary(r), field) for r in range(len(self.index))})
+
+    def _cycle(self, current: str | None, values: list[str]) -> str | None:
+        options: list[str | None] = [None, *values]
+        return options[(options.index(current) + 1) % len(options)]
+
+    def action_failures(self) -> None:
+        self.failures_only = not self.failures_only
+        self._apply()
+
+    def action_next_env(self) -> None:
+        self.env_filter = self._cycle(self.env_filter, self._distinct("env_id"))
+        self._apply()
+
+    def action_next_split(self) -> None:
+        self.split_filter = self._cycle(self.split_filter, self._distinct("split"))
+        self._apply()
+
+    def action_next_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self._apply()
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.search_text = event.value.strip().lower()
+        self._apply()
+        self.query_one(DataTable).focus()
+
+    def on_key(self, event) -> None:
+        if event.key == "escape" and self.query_one("#search", Input).has_focus:
+            self.query_one(DataTable).focus()
+
+    def action_open(self) -> None:
+        table = self.query_one(DataTable)
+        if self.shown and table.cursor_row is not None:
+            row = self.shown[table.cursor_row]
+            self.app.push_screen(Replay(self.index.record(row), row))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+
+class Replay(Screen):
+    """One episode, turn by turn: roles in colours, tool calls paired with their answers."""
+
+    BINDINGS = [
+        # priority: the scrolling conversation would otherwise take the arrow and home/end keys
+        Binding("right,l,space", "forward", "next turn", priority=True),
+        Binding("left,h", "back", "previous turn", priority=True),
+        Binding("home", "first", "first", priority=True),
+        Binding("end", "last", "all", priority=True),
+        Binding("t", "tokens", "tokens"),
+        Binding("d", "diff", "diff vs oracle"),
+        Binding("escape,backspace", "close", "back"),
+    ]
+
+    def __init__(self, record: Trajectory, row: int):
+        super().__init__()
+        self.record, self.row = record, row
+        self.shown = len(record.messages)  # messages on screen; starts with the whole episode
+        self.mode = "conversation"
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._title(), id="replay-title")
+        yield VerticalScroll(id="turns")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        await self._show_turns()
+
+    def _title(self) -> Text:
+        r = self.record
+        text = Text.assemble(
+            (f"episode {self.row}", "bold"), f"  {r.env_id}  task {r.task_id}  ",
+            ("reward ", "bold"), (f"{r.reward:g}", "green" if r.reward > 0 else "red"),
+            f"  {'truncated' if r.truncated else 'terminated' if r.terminated else 'unfinished'}",
+        )  # fmt: skip
+        if r.gold is not None:
+            text.append(f"  gold: {r.gold}", style="bold yellow")
+        text.append(f"\nturn {self.shown}/{len(r.messages)}  view: {self.mode}")
+        return text
+
+    async def _show_turns(self) -> None:
+        turns = self.query_one("#turns", VerticalScroll)
+        await turns.remove_children()
+        if self.mode == "tokens":
+            widgets = [token_view(self.record)]
+        elif self.mode == "diff":
+            widgets = [diff_view(self.record)]
+        else:
+            widgets = [message_widget(m) for m in self.record.messages[: self.shown]]
+        await turns.mount_all(widgets)
+        self.query_one("#replay-title", Static).update(self._title())
+        turns.scroll_end(animate=False)
+
+    async def _step(self, shown: int) -> None:
+        self.mode = "conversation"
+        self.shown = max(1, min(len(self.record.messages), shown))
+        await self._show_turns()
+
+    async def action_forward(self) -> None:
+        await self._step(self.shown + 1)
+
+    async def action_back(self) -> None:
+        await self._step(self.shown - 1)
+
+    async def action_first(self) -> None:
+        await self._step(1)
+
+    async def action_last(self) -> None:
+        await self._step(len(self.record.messages))
+
+    async def action_tokens(self) -> None:
+        self.mode = "conversation" if self.mode == "tokens" else "tokens"
+        await self._show_turns()
+
+    async def action_diff(self) -> None:
+        self.mode = "conversation" if self.mode == "diff" else "diff"
+        await self._show_turns()
+
+    def action_close(self) -> None:
+        self.app.pop_screen()
+
+
+class HelpScreen(ModalScreen):
+    """Every key of the screen underneath."""
+
+    BINDINGS = [Binding("escape,question_mark,q", "close", "close")]
+
+    def __init__(self, under: Screen):
+        super().__init__()
+        self.under = under
+
+    def compose(self) -> ComposeResult:
+        keys = [*getattr(self.under, "BINDINGS", []), *TrajectoryApp.BINDINGS]
+        lines = [f"{b.key.replace(',', ' / '):<22}{b.description}" for b in keys]
+        yield Static("Keys\n\n" + "\n".join(lines) + "\n\nEsc closes this help.", id="help")
+
+    def action_close(self) -> None:
+        self.app.pop_screen()
+
+
+def message_widget(message: dict) -> Static:
+    role = message.get("role", "user")
+    name = message.get("name")
+    kind = "env" if name == "env" else role if role in ("user", "assistant", "tool") else "user"
+    label = {"user": "user", "assistant": "assistant", "tool": f"{name or 'tool'} ->", "env": "env feedback"}[
+        kind
+    ]
+    widget = Static(Text(message.get("content", "")), classes=f"message {kind}")
+    widget.border_title = label
+    return widget
+
+
+def token_view(record: Trajectory) -> Static:
+    """The record's tokens, trained ones (mask 1) highlighted: tool output must never be."""
+    if not record.token_ids or not record.loss_mask:
+        return Static("This record carries no token ids / loss mask.", classes="message env")
+    text = Text()
+    for token, trained in zip(record.token_ids, record.loss_mask, strict=False):
+        piece = _token_text(token)
+        text.append(piece, style="bold black on green" if trained else "dim")
+    widget = Static(text, classes="message tokens")
+    trained = sum(record.loss_mask)
+    widget.border_title = f"tokens: {trained} trained (green) / {len(record.loss_mask) - trained} not"
+    return widget
+
+
+def diff_view(record: Trajectory) -> Static:
+    """The agent's turns against the oracle's demonstration, line by line."""
+    if not record.demonstration:
+        return Static("This record carries no demonstration to compare with.", classes="message env")
+    played = [m["content"] for m in record.messages if m["role"] == "assistant"]
+    text = Text()
+    for line in difflib.ndiff("\n".join(played).splitlines(), "\n".join(record.demonstration).splitlines()):
+        if line.startswith("?"):
+            continue
+        style = "red" if line.startswith("- ") else "green" if line.startswith("+ ") else ""
+        text.append(line + "\n", style=style)
+    widget = Static(text, classes="message diff")
+    widget.border_title = "agent (-) vs oracle (+)"
+    return widget
+
+
+def run_header(path: Path, index: EpisodeIndex) -> Text:
+    """The run's scenario, results and TensorBoard folder (for a run folder), and the episode count."""
+    text = Text(f"{path}  ", style="bold")
+    text.append(f"{len(index):,} episodes in {len(index.files)} file(s)")
+    folder = path if path.is_dir() else path.parent
+    config, results = folder / "config.json", folder / "results.json"
+    if config.exists():
+        try:
+            text.append(f"\nscenario: {json.loads(config.read_text()).get('scenario', '?')}")
+        except json.JSONDecodeError:
+            pass
+    if results.exists():
+        try:
+            numbers = json.loads(results.read_text())
+        except json.JSONDecodeError:
+            numbers = {}
+        for mode, values in numbers.items():
+            if isinstance(values, dict) and "recall" in values:
+                bar = "#" * round(20 * values["recall"])
+                text.append(f"\n  {mode:<10} recall {values['recall']:.3f} {bar:<20}")
+                if "ood_accuracy" in values:
+                    text.append(f"  OOD {values['ood_accuracy']:.3f}")
+    if (folder / "tb").is_dir():
+        text.append(f"\ntensorboard --logdir {folder / 'tb'}")
+    return text
+
+
+def _token_text(token: int) -> str:
+    if token < 256:
+        character = chr(token) if 32 <= token < 127 else "\\n" if token == 10 else f"<{token:02x}>"
+        return character + ("\n" if token == 10 else "")
+    return {256: "<|user|>", 257: "<|assistant|>", 258: "<|database|>", 259: "<|eod|>"}.get(
+        token, f"<{token}>"
+    )

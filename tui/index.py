@@ -1,0 +1,133 @@
+"""A lazy index over trajectory files: byte offsets first, records parsed only when needed.
+
+Opening 100,000 episodes costs one pass over the bytes to find line starts; a row's summary
+(env, task, reward, turns, length) is parsed when the list needs it, a full record when the
+replay view opens it. Records are decoded with :class:`envs.trajectory.Trajectory`, the one
+schema every part of toolgym shares.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from envs.trajectory import Trajectory
+
+
+class NotTrajectories(ValueError):
+    """The path holds no toolgym trajectories; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the episode list shows of one episode."""
+
+    row: int
+    env_id: str
+    task_id: int | None
+    reward: float
+    turns: int
+    length: int
+    split: str
+    agent: str
+    file: str
+    text: str  # the messages, lower-cased, for text search
+
+
+def trajectory_files(path: Path) -> list[Path]:
+    """The JSONL files behind ``path``: a file, a folder of them, or a run folder (``trajectories/``)."""
+    if not path.exists():
+        raise NotTrajectories(f"no such file or folder: {path}")
+    if path.is_file():
+        return [path]
+    folder = path / "trajectories" if (path / "trajectories").is_dir() else path
+    files = sorted(folder.rglob("*.jsonl"))
+    if not files:
+        raise NotTrajectories(f"no *.jsonl trajectory files under {path}")
+    return files
+
+
+class EpisodeIndex:
+    """Every episode of some trajectory files, addressed by row number."""
+
+    def __init__(self, files: list[Path]):
+        self.files = files
+        self._entries: list[tuple[int, int, int]] = []  # (file number, start, end) of each line
+        self._sizes = [0] * len(files)
+        self._summaries: dict[int, Summary] = {}
+        for number in range(len(files)):
+            self._scan(number)
+        self._check_first_record()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def refresh(self) -> int:
+        """Index lines appended since the last scan (``--follow``); return how many are new."""
+        before = len(self._entries)
+        for number in range(len(self.files)):
+            self._scan(number)
+        return len(self._entries) - before
+
+    def record(self, row: int) -> Trajectory:
+        return Trajectory.from_dict(self._load(row))
+
+    def summary(self, row: int) -> Summary:
+        cached = self._summaries.get(row)
+        if cached is None:
+            cached = self._summaries[row] = self._summarise(row)
+        return cached
+
+    def _load(self, row: int) -> dict:
+        number, start, end = self._entries[row]
+        with open(self.files[number], "rb") as file:
+            file.seek(start)
+            return json.loads(file.read(end - start))
+
+    def _summarise(self, row: int) -> Summary:
+        try:
+            record = self._load(row)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            record = {"env_id": "(unreadable line)", "messages": [], "reward": 0.0}
+        messages = record.get("messages") or []
+        metrics = record.get("metrics") or {}
+        kwargs = record.get("env_kwargs") or {}
+        return Summary(
+            row=row,
+            env_id=str(record.get("env_id", "")),
+            task_id=record.get("task_id"),
+            reward=float(record.get("reward") or 0.0),
+            turns=int(metrics.get("turns", sum(m.get("role") == "assistant" for m in messages))),
+            length=sum(len(m.get("content", "")) for m in messages),
+            split=str(metrics.get("split", kwargs.get("split", ""))),
+            agent=str(record.get("agent", "")),
+            file=self.files[self._entries[row][0]].name,
+            text="\n".join(m.get("content", "") for m in messages).lower(),
+        )
+
+    def _scan(self, number: int) -> None:
+        """Add the complete lines written since the last scan; a torn last line waits for its end."""
+        path = self.files[number]
+        with open(path, "rb") as file:
+            file.seek(self._sizes[number])
+            data = file.read()
+        position = 0
+        while True:
+            end = data.find(b"\n", position)
+            if end < 0:
+                break
+            if data[position:end].strip():
+                self._entries.append((number, self._sizes[number] + position, self._sizes[number] + end))
+            position = end + 1
+        self._sizes[number] += position
+
+    def _check_first_record(self) -> None:
+        if not self._entries:
+            return
+        number = self._entries[0][0]
+        try:
+            record = self._load(0)
+            Trajectory.from_dict(record)
+        except (json.JSONDecodeError, UnicodeDecodeError, TypeError, ValueError, AttributeError):
+            raise NotTrajectories(f"{self.files[number]} is not a toolgym trajectories file") from None
