@@ -6,7 +6,7 @@ import asyncio
 
 import gymnasium as gym
 import pytest
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 import envs  # noqa: F401
 from agents.oracle import OracleAgent
