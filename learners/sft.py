@@ -143,12 +143,9 @@ def evaluate_recall(
     the TUI's token view shows; written to ``path`` when given.
     """
     agent = LMAgent(model, tokenizer, batch_size=batch_size)
-    episodes = rollout(make_env, agent, tasks=tasks, num_envs=batch_size, run_id=run_id)
-    for episode, example in zip(
-        episodes, assistant_only_examples(tokenizer, [e.messages for e in episodes]), strict=True
-    ):
-        episode.token_ids = example["input_ids"]
-        episode.loss_mask = [int(label != -100) for label in example["labels"]]
+    episodes = attach_tokens(
+        tokenizer, rollout(make_env, agent, tasks=tasks, num_envs=batch_size, run_id=run_id)
+    )
     if path is not None:
         append_trajectories(path, episodes)
     return episodes
@@ -170,6 +167,15 @@ def assistant_only_examples(
         {"input_ids": ids, "labels": [token if keep else -100 for token, keep in zip(ids, mask, strict=True)]}
         for ids, mask in zip(encoded["input_ids"], encoded["assistant_masks"], strict=True)
     ]
+
+
+def attach_tokens(tokenizer, episodes: list[Trajectory]) -> list[Trajectory]:
+    """Fill each record's ``token_ids`` and ``loss_mask`` (1 where the learner would train)."""
+    examples = assistant_only_examples(tokenizer, [e.messages for e in episodes])
+    for episode, example in zip(episodes, examples, strict=True):
+        episode.token_ids = example["input_ids"]
+        episode.loss_mask = [int(label != -100) for label in example["labels"]]
+    return episodes
 
 
 class PadToLongest:

@@ -17,7 +17,8 @@ from textual.widgets import DataTable, Footer, Input, Static
 from envs.trajectory import Trajectory
 from tui.index import EpisodeIndex, Summary, trajectory_files
 
-FIRST_ROWS = 1000  # rows shown at once; the rest are parsed and added in the background
+FIRST_ROWS = 200  # rows shown at start-up; every summary is then parsed in the background
+MAX_ROWS = 5000  # rows put in the table at once: DataTable takes ~0.3 ms a row to add
 SORTS = ("row", "reward", "turns", "length")
 COLUMNS = ("#", "env", "task", "split", "reward", "turns", "length", "agent")
 
@@ -78,7 +79,8 @@ class EpisodeList(Screen):
         table = self.query_one(DataTable)
         table.add_columns(*COLUMNS)
         self._show(list(range(min(FIRST_ROWS, len(self.index)))))
-        self._summarise_rest()
+        # After the first paint, so the parsing thread does not delay it.
+        self.call_after_refresh(self._summarise_rest)
         if self.follow:
             self.set_interval(1.0, self._poll)
         table.focus()
@@ -86,8 +88,7 @@ class EpisodeList(Screen):
     @work(thread=True, exclusive=True, group="summaries")
     def _summarise_rest(self) -> None:
         """Parse the remaining summaries off the UI thread, then show every row."""
-        for row in range(len(self.index)):
-            self.index.summary(row)
+        self.index.summarise_all()
         self.app.call_from_thread(self._apply)
 
     def _apply(self) -> None:
@@ -108,8 +109,8 @@ class EpisodeList(Screen):
     def _show(self, rows: list[int]) -> None:
         table = self.query_one(DataTable)
         table.clear()
-        table.add_rows(self._cells(self.index.summary(r)) for r in rows)
-        self.shown = rows
+        self.shown = rows[:MAX_ROWS]
+        table.add_rows(self._cells(self.index.summary(r)) for r in self.shown)
         filters = [
             "reward=0" if self.failures_only else "",
             f"env={self.env_filter}" if self.env_filter else "",
@@ -117,8 +118,13 @@ class EpisodeList(Screen):
             f"search={self.search_text!r}" if self.search_text else "",
         ]
         active = ", ".join(f for f in filters if f) or "none"
+        listed = (
+            f" (first {len(self.shown):,} listed: filter or search to narrow)"
+            if len(rows) > len(self.shown)
+            else ""
+        )
         self.query_one("#status", Static).update(
-            f"{len(rows):,} of {len(self.index):,} episodes | filters: {active} | sort: {self.sort}"
+            f"{len(rows):,} of {len(self.index):,} episodes{listed} | filters: {active} | sort: {self.sort}"
         )
 
     @staticmethod

@@ -79,15 +79,25 @@ class EpisodeIndex:
             cached = self._summaries[row] = self._summarise(row)
         return cached
 
+    def summarise_all(self) -> None:
+        """Parse every row's summary, reading each file once (the list's background work)."""
+        data: dict[int, bytes] = {}
+        for row, (number, start, end) in enumerate(self._entries):
+            if row in self._summaries:
+                continue
+            if number not in data:
+                data[number] = self.files[number].read_bytes()
+            self._summaries[row] = self._summarise(row, data[number][start:end])
+
     def _load(self, row: int) -> dict:
         number, start, end = self._entries[row]
         with open(self.files[number], "rb") as file:
             file.seek(start)
             return json.loads(file.read(end - start))
 
-    def _summarise(self, row: int) -> Summary:
+    def _summarise(self, row: int, line: bytes | None = None) -> Summary:
         try:
-            record = self._load(row)
+            record = json.loads(line) if line is not None else self._load(row)
         except (json.JSONDecodeError, UnicodeDecodeError):
             record = {"env_id": "(unreadable line)", "messages": [], "reward": 0.0}
         messages = record.get("messages") or []

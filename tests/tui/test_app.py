@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import gymnasium as gym
 import pytest
@@ -14,7 +15,7 @@ from agents.random_agent import RandomAgent
 from agents.rollout import rollout
 from agents.tokenizer import build_tokenizer
 from envs.trajectory import append_trajectories
-from learners.sft import assistant_only_examples
+from learners.sft import attach_tokens
 from tui.__main__ import main
 from tui.app import EpisodeList, Replay, TrajectoryApp
 
@@ -23,12 +24,7 @@ from tui.app import EpisodeList, Replay, TrajectoryApp
 def trajectories(tmp_path_factory):
     """20 oracle episodes (with token ids and loss masks) and 20 random ones."""
     make_env = lambda: gym.make("toolgym/PeopleMemory-v0", n_people=50)  # noqa: E731
-    oracle = rollout(make_env, OracleAgent(), 20, num_envs=8)
-    for episode, example in zip(
-        oracle, assistant_only_examples(build_tokenizer(), [e.messages for e in oracle])
-    ):
-        episode.token_ids = example["input_ids"]
-        episode.loss_mask = [int(label != -100) for label in example["labels"]]
+    oracle = attach_tokens(build_tokenizer(), rollout(make_env, OracleAgent(), 20, num_envs=8))
     chance = rollout(make_env, RandomAgent(), 20, num_envs=8)
     path = tmp_path_factory.mktemp("run") / "trajectories" / "episodes.jsonl"
     append_trajectories(path, oracle + chance)
@@ -126,3 +122,29 @@ def test_bad_paths_are_one_line_errors(tmp_path, capsys, make, message):
     assert main([str(make(tmp_path))]) == 2
     error = capsys.readouterr().err
     assert message in error and error.count("\n") == 1
+
+
+@pytest.fixture
+def in_run_folder(trajectories, monkeypatch):
+    """A relative path, so the header (and the snapshot) does not depend on the temporary folder."""
+    monkeypatch.chdir(trajectories.parent.parent)
+    return Path("trajectories") / trajectories.name
+
+
+async def _settle(pilot):
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_snapshot_episode_list(snap_compare, in_run_folder):
+    assert snap_compare(TrajectoryApp(in_run_folder), terminal_size=(120, 34), run_before=_settle)
+
+
+def test_snapshot_replay(snap_compare, in_run_folder):
+    async def open_first(pilot):
+        await _settle(pilot)
+        await pilot.press("enter", "left")
+        await pilot.pause()
+
+    assert snap_compare(TrajectoryApp(in_run_folder), terminal_size=(120, 34), run_before=open_first)
