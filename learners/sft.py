@@ -4,7 +4,7 @@ In-weight and in-tool learning are this learner on different data. The loss cove
 assistant writes, including the role token that ends its turn, and never the question or the
 database output: the labels are the chat template's ``{% generation %}`` spans, from
 ``apply_chat_template(..., return_assistant_tokens_mask=True)``, as TRL's ``assistant_only_loss``
-does. Batches are bucketed by length (``train_sampling_strategy="group_by_length"``) and padded to
+does. Batches are bucketed by length (:class:`EpochSeededLengthGroupedSampler`) and padded to
 their longest sequence, so little compute goes to padding. TensorBoard gets the loss, learning
 rate, tokens/s and, every ``eval_steps``, the recall of greedy episodes played live in the env.
 
@@ -97,7 +97,6 @@ def train_sft(
         data_seed=config.seed,
         use_cpu=device == "cpu",
         bf16=use_bf16,
-        train_sampling_strategy="group_by_length",
         include_num_input_tokens_seen="non_padding",
         report_to=[],
         disable_tqdm=not progress,
