@@ -6,21 +6,103 @@ import difflib
 import json
 from pathlib import Path
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.geometry import Size
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Footer, Input, Static
 
 from envs.trajectory import Trajectory
 from tui.index import EpisodeIndex, Summary, trajectory_files
 
-FIRST_ROWS = 200  # rows shown at start-up; every summary is then parsed in the background
-MAX_ROWS = 5000  # rows put in the table at once: DataTable takes ~0.3 ms a row to add
 SORTS = ("row", "reward", "turns", "length")
 COLUMNS = ("#", "env", "task", "split", "reward", "turns", "length", "agent")
+
+
+class EpisodeTable(ScrollView, can_focus=True):
+    """The episode list, drawn line by line (Textual's Line API): only the rows on screen are
+    rendered, and their summaries parsed, so 100,000 rows scroll as smoothly as 10."""
+
+    BINDINGS = [
+        Binding("up,k", "move(-1)", "up", show=False),
+        Binding("down,j", "move(1)", "down", show=False),
+        Binding("pageup", "page(-1)", "page up", show=False),
+        Binding("pagedown", "page(1)", "page down", show=False),
+        Binding("home", "move(-1_000_000_000)", "top", show=False),
+        Binding("end", "move(1_000_000_000)", "bottom", show=False),
+    ]
+    WIDTHS = (7, 26, 7, 7, 7, 6, 7, 10)
+
+    def __init__(self, index: EpisodeIndex, **kwargs):
+        super().__init__(**kwargs)
+        self.index = index
+        self.rows: list[int] = []
+        self.cursor = 0
+
+    def set_rows(self, rows: list[int]) -> None:
+        self.rows = rows
+        self.cursor = min(self.cursor, max(0, len(rows) - 1))
+        self.virtual_size = Size(sum(self.WIDTHS) + len(self.WIDTHS), len(rows))
+        self.refresh()
+
+    @classmethod
+    def header(cls) -> str:
+        return " ".join(f"{name:<{width}}" for name, width in zip(COLUMNS, cls.WIDTHS, strict=True))
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        position = scroll_y + y
+        width = self.size.width
+        if position >= len(self.rows):
+            return Strip.blank(width)
+        s = self.index.summary(self.rows[position])
+        cells = (
+            s.row,
+            s.env_id,
+            "" if s.task_id is None else s.task_id,
+            s.split,
+            f"{s.reward:g}",
+            s.turns,
+            s.length,
+            s.agent,
+        )
+        line = " ".join(f"{str(c)[:w]:<{w}}" for c, w in zip(cells, self.WIDTHS, strict=True))
+        style = Style(color="green" if s.reward > 0 else "red")
+        if position == self.cursor:
+            style = Style(reverse=True, bold=True) if self.has_focus else Style(reverse=True)
+        return Strip([Segment(line.ljust(max(width + scroll_x, len(line))), style)]).crop(
+            scroll_x, scroll_x + width
+        )
+
+    def action_move(self, delta: int) -> None:
+        self._go(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        self._go(self.cursor + direction * max(1, self.size.height - 1))
+
+    def _go(self, cursor: int) -> None:
+        self.cursor = max(0, min(len(self.rows) - 1, cursor))
+        if self.cursor < self.scroll_offset.y:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor >= self.scroll_offset.y + self.size.height:
+            self.scroll_to(y=self.cursor - self.size.height + 1, animate=False)
+        self.refresh()
+
+    def on_click(self, event) -> None:
+        self._go(self.scroll_offset.y + event.y)
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
 
 
 class TrajectoryApp(App):
@@ -72,18 +154,17 @@ class EpisodeList(Screen):
         yield Static(run_header(self.path, self.index), id="header")
         yield Input(placeholder="search the messages (Enter to apply, Esc to leave)", id="search")
         yield Static("", id="status")
-        yield DataTable(id="episodes", cursor_type="row", zebra_stripes=True)
+        yield Static(EpisodeTable.header(), id="columns")
+        yield EpisodeTable(self.index, id="episodes")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns(*COLUMNS)
-        self._show(list(range(min(FIRST_ROWS, len(self.index)))))
-        # After the first paint, so the parsing thread does not delay it.
+        self._show(list(range(len(self.index))))
+        # Filters and sorts need every summary: parse them after the first paint, off the UI thread.
         self.call_after_refresh(self._summarise_rest)
         if self.follow:
             self.set_interval(1.0, self._poll)
-        table.focus()
+        self.query_one(EpisodeTable).focus()
 
     @work(thread=True, exclusive=True, group="summaries")
     def _summarise_rest(self) -> None:
@@ -92,6 +173,7 @@ class EpisodeList(Screen):
         self.app.call_from_thread(self._apply)
 
     def _apply(self) -> None:
+        self.index.summarise_all()  # usually done already by the background worker
         rows = [self.index.summary(r) for r in range(len(self.index))]
         rows = [s for s in rows if self._matches(s)]
         if self.sort != "row":
@@ -107,10 +189,8 @@ class EpisodeList(Screen):
         )
 
     def _show(self, rows: list[int]) -> None:
-        table = self.query_one(DataTable)
-        table.clear()
-        self.shown = rows[:MAX_ROWS]
-        table.add_rows(self._cells(self.index.summary(r)) for r in self.shown)
+        self.shown = rows
+        self.query_one(EpisodeTable).set_rows(rows)
         filters = [
             "reward=0" if self.failures_only else "",
             f"env={self.env_filter}" if self.env_filter else "",
@@ -118,28 +198,8 @@ class EpisodeList(Screen):
             f"search={self.search_text!r}" if self.search_text else "",
         ]
         active = ", ".join(f for f in filters if f) or "none"
-        listed = (
-            f" (first {len(self.shown):,} listed: filter or search to narrow)"
-            if len(rows) > len(self.shown)
-            else ""
-        )
         self.query_one("#status", Static).update(
-            f"{len(rows):,} of {len(self.index):,} episodes{listed} | filters: {active} | sort: {self.sort}"
-        )
-
-    @staticmethod
-    def _cells(summary: Summary) -> tuple:
-        reward = Text(f"{summary.reward:g}", style="green" if summary.reward > 0 else "red")
-        task = "" if summary.task_id is None else str(summary.task_id)
-        return (
-            summary.row,
-            summary.env_id,
-            task,
-            summary.split,
-            reward,
-            summary.turns,
-            summary.length,
-            summary.agent,
+            f"{len(rows):,} of {len(self.index):,} episodes | filters: {active} | sort: {self.sort}"
         )
 
     def _poll(self) -> None:
@@ -176,20 +236,16 @@ class EpisodeList(Screen):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.search_text = event.value.strip().lower()
         self._apply()
-        self.query_one(DataTable).focus()
+        self.query_one(EpisodeTable).focus()
 
     def on_key(self, event) -> None:
         if event.key == "escape" and self.query_one("#search", Input).has_focus:
-            self.query_one(DataTable).focus()
+            self.query_one(EpisodeTable).focus()
 
     def action_open(self) -> None:
-        table = self.query_one(DataTable)
-        if self.shown and table.cursor_row is not None:
-            row = self.shown[table.cursor_row]
+        if self.shown:
+            row = self.shown[self.query_one(EpisodeTable).cursor]
             self.app.push_screen(Replay(self.index.record(row), row))
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.action_open()
 
 
 class Replay(Screen):

@@ -85,6 +85,16 @@ def test_replay_steps_tokens_diff_and_help(trajectories):
     assert "episodes" in (trajectories.parent / "list.svg").read_text()
 
 
+def test_list_keys_move_the_cursor_and_open_that_episode(trajectories):
+    async def steps(app, pilot):
+        await pilot.press("end", "up", "enter")
+        assert isinstance(app.screen, Replay) and app.screen.row == app.screen_stack[-2].shown[-2]
+        await pilot.press("escape", "home", "pagedown", "enter")
+        assert app.screen.row > 0
+
+    run(TrajectoryApp(trajectories), steps)
+
+
 def test_follow_picks_up_new_episodes(trajectories, tmp_path):
     path = tmp_path / "live.jsonl"
     path.write_bytes(trajectories.read_bytes())
