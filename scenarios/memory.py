@@ -72,7 +72,7 @@ def cpu_profile(n_people: int = 1000) -> MemoryConfig:
         in_weight=ModeConfig(
             width=64,
             sft=SFTConfig(
-                learning_rate=5e-3, batch_size=32, max_steps=6000, warmup_steps=50, weight_decay=0.0,
+                learning_rate=1.5e-3, batch_size=32, max_steps=6000, warmup_steps=50, weight_decay=0.0,
                 eval_steps=1000, eval_episodes=200, save_steps=1000,
             ),
         ),
