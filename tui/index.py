@@ -31,7 +31,6 @@ class Summary:
     length: int
     split: str
     agent: str
-    file: str
     text: str  # the messages, lower-cased, for text search
 
 
@@ -112,7 +111,6 @@ class EpisodeIndex:
             length=sum(len(m.get("content", "")) for m in messages),
             split=str(metrics.get("split", kwargs.get("split", ""))),
             agent=str(record.get("agent", "")),
-            file=self.files[self._entries[row][0]].name,
             text="\n".join(m.get("content", "") for m in messages).lower(),
         )
 
