@@ -78,7 +78,7 @@ def train_sft(
     device = resolve_device(device)
     output_dir = Path(output_dir)
     dataset = Dataset.from_list(assistant_only_examples(tokenizer, [t.messages for t in trajectories]))
-    use_bf16 = device == "cuda" and _bf16_supported()
+    use_bf16 = _use_bf16(config.precision, device)
     args = TrainingArguments(
         output_dir=str(output_dir),
         learning_rate=config.learning_rate,
@@ -295,10 +295,16 @@ def _world_size() -> int:
     return int(os.environ.get("WORLD_SIZE", "1"))
 
 
-def _bf16_supported() -> bool:
-    import torch
+PRECISIONS = ("auto", "fp32", "bf16")
 
-    return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+
+def _use_bf16(precision: str, device: str) -> bool:
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision={precision!r} is not valid; choose one of {', '.join(PRECISIONS)}")
+    supported = device == "cuda" and torch.cuda.is_bf16_supported()
+    if precision == "bf16" and not supported:
+        raise ValueError(f"precision='bf16' needs a CUDA device with bf16 support (device is {device!r})")
+    return supported and precision != "fp32"
 
 
 def _markdown_table(values: dict[str, Any]) -> str:

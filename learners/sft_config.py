@@ -39,3 +39,5 @@ class SFTConfig:
     """Checkpoints kept."""
     seed: int = 0
     """Seed of the data order."""
+    precision: str = "auto"
+    """``auto`` (bf16 on CUDA devices that support it, fp32 elsewhere), ``fp32`` or ``bf16``."""

@@ -149,3 +149,13 @@ def test_cuda_bf16_training_and_generation(tmp_path):
     assert model.device.type == "cuda"
     episodes = evaluate_recall(model, build_tokenizer(), make_env(), [{"task_id": i} for i in range(8)])
     assert len(episodes) == 8
+
+
+@pytest.mark.parametrize(
+    ("precision", "message"),
+    [("fp16", "precision='fp16' is not valid; choose one of auto, fp32, bf16"), ("bf16", "needs a CUDA device")],
+)
+def test_precision_is_checked_before_training(tmp_path, precision, message):
+    config = SFTConfig(max_steps=1, batch_size=2, precision=precision)
+    with pytest.raises(ValueError, match=message):
+        train_sft(build_model(width=8), build_tokenizer(), oracle()[:4], config, tmp_path, device="cpu")
