@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import difflib
 import json
+from pathlib import Path
 from typing import Any
 
 
@@ -33,6 +35,31 @@ def apply_overrides(config: Any, overrides: list[str]) -> Any:
         _check_key(target, leaf, ".".join(parents))
         setattr(target, leaf, _parse(key, raw, getattr(target, leaf)))
     return config
+
+
+def study_parser(prog: str, doc: str, what: str, default_out: str) -> argparse.ArgumentParser:
+    """The options ``scenarios.run`` and ``scenarios.grid`` share; ``doc`` is the module's docstring."""
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description=doc.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=doc.split("\n\n", 1)[1],
+    )
+    parser.add_argument("name", nargs="?", help=f"{what} to run (see --list)")
+    parser.add_argument("--list", action="store_true", help=f"list the {what}s and their options")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override an option")
+    parser.add_argument("--out", type=Path, help=f"output folder (default {default_out})")
+    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where to train")
+    parser.add_argument("--profile", default="cpu", help="settings profile: cpu (default) or paper")
+    return parser
+
+
+def print_catalogue(entries) -> None:
+    """``--list``: each scenario or grid with its description, profiles and every ``--set`` key."""
+    for entry in entries:
+        print(f"{entry.name}: {entry.description}")
+        print(f"  profiles: {', '.join(entry.profiles)}")
+        print(f"  keys: {', '.join(allowed_keys(entry.config('cpu')))}")
 
 
 def to_dict(config: Any) -> dict[str, Any]:

@@ -53,9 +53,11 @@ class MemoryConfig:
     in_weight: ModeConfig = field(default_factory=ModeConfig)
     """The in-weight model."""
     ood_questions: int = 1000
-    """Questions about unseen people (OOD split) played per mode."""
+    """Questions about unseen people (OOD split) played per mode; 0 = no OOD evaluation."""
     eval_batch_size: int = 500
     """Episodes generated together during evaluation."""
+    progress: bool = True
+    """Show progress bars while training."""
 
 
 def cpu_profile(n_people: int = 1000) -> MemoryConfig:
@@ -103,149 +105,185 @@ def paper_profile(n_people: int = 1000) -> MemoryConfig:
 
 def run_memory(config: MemoryConfig, out: Path, device: str = "auto", resume: bool = False) -> dict[str, Any]:
     """Run the study into the folder ``out``; return the results written to ``results.json``."""
-    import gymnasium as gym
-    from transformers import set_seed
-
-    import envs  # noqa: F401
-    from agents.model import build_model, load_model, parameter_count
-    from agents.oracle import OracleAgent
     from agents.random_agent import RandomAgent
     from agents.rollout import rollout
-    from agents.tokenizer import build_tokenizer
-    from envs.trajectory import read_trajectories
-    from learners.sft import evaluate_recall, resolve_device, train_sft
+    from learners.sft import resolve_device
 
     started = time.perf_counter()
     device = resolve_device(device)
     trajectories = out / "trajectories"
-
-    def make_env(mode: str, split: str = "train", n_people: int | None = None):
-        kwargs = dict(
-            n_people=n_people or config.n_people,
-            mode=mode,
-            split=split,
-            alpha=config.alpha,
-            seed=config.data_seed,
-            query_language=config.query_language,
-        )
-        return lambda: gym.make("toolgym/PeopleMemory-v0", **kwargs)
-
-    train_tasks = [{"task_id": i} for i in range(4 * config.n_people)]
-    ood_people = max(1, (config.ood_questions + 3) // 4)
-    ood_tasks = [{"task_id": i} for i in range(min(config.ood_questions, 4 * ood_people))]
     results: dict[str, Any] = {"n_people": config.n_people, "device": device}
-    # Under `accelerate launch` every process trains its share; only the first writes and evaluates.
-    main = int(os.environ.get("RANK", "0")) == 0
-
-    if main:
-        print(f"[data] oracle conversations for {len(train_tasks)} questions about {config.n_people} people")
+    if is_main_process():
+        print(
+            f"[data] oracle conversations for {4 * config.n_people} questions about {config.n_people} people"
+        )
         random_train = rollout(
-            make_env("in_weight"),
+            env_factory(config, "in_weight"),
             RandomAgent(),
-            tasks=train_tasks,
+            tasks=train_tasks(config),
             num_envs=64,
             path=_fresh(trajectories / "random_train.jsonl"),
             run_id=out.name,
         )
         random_ood = rollout(
-            make_env("in_weight", "ood", ood_people),
+            env_factory(config, "in_weight", "ood"),
             RandomAgent(),
-            tasks=ood_tasks,
+            tasks=ood_tasks(config),
             num_envs=64,
             path=_fresh(trajectories / "random_ood.jsonl"),
             run_id=out.name,
         )
         results["random"] = {"recall": _mean_reward(random_train), "ood_accuracy": _mean_reward(random_ood)}
-
     for mode in MODES:
-        mode_config: ModeConfig = getattr(config, mode)
-        oracle_path = trajectories / f"oracle_{mode}.jsonl"
-        if resume and oracle_path.exists():
-            data = list(read_trajectories(oracle_path))
-        else:
-            data = rollout(
-                make_env(mode),
-                OracleAgent(),
-                tasks=train_tasks,
-                num_envs=64,
-                path=_fresh(oracle_path) if main else None,
-                run_id=out.name,
-            )
-        checkpoints = out / "checkpoints" / mode
-        final = checkpoints / "final"
-        if resume and (final / "config.json").exists():
-            print(f"[{mode}] already trained: {final}")
-            model, tokenizer = load_model(final)
-            train_seconds = None
-        else:
-            set_seed(mode_config.sft.seed)  # the same initial weights on every run
-            if config.model:
-                model, tokenizer = load_model(config.model)
-            else:
-                model, tokenizer = (
-                    build_model(config.layers, config.heads, mode_config.width),
-                    build_tokenizer(),
-                )
-            print(
-                f"[{mode}] {parameter_count(model):,} parameters "
-                f"({config.layers} layers, {config.heads} heads, width {mode_config.width})"
-            )
-            tick = time.perf_counter()
-            model = train_sft(
-                model,
-                tokenizer,
-                data,
-                mode_config.sft,
-                checkpoints,
-                tb_dir=out / "tb" / mode,
-                make_eval_env=make_env(mode),
-                resume=resume,
-                device=device,
-            )
-            train_seconds = time.perf_counter() - tick
-        if not main:
-            continue
-        model.to(device)
-        tick = time.perf_counter()
-        recall = evaluate_recall(
-            model,
-            tokenizer,
-            make_env(mode),
-            train_tasks,
-            config.eval_batch_size,
-            _fresh(trajectories / f"eval_{mode}_train.jsonl"),
-            out.name,
-        )
-        ood = evaluate_recall(
-            model,
-            tokenizer,
-            make_env(mode, "ood", ood_people),
-            ood_tasks,
-            config.eval_batch_size,
-            _fresh(trajectories / f"eval_{mode}_ood.jsonl"),
-            out.name,
-        )
-        results[mode] = {
-            "recall": _mean_reward(recall),
-            "recall_by_attribute": _by_attribute(recall),
-            "ood_accuracy": _mean_reward(ood),
-            "params": parameter_count(model),
-            "width": mode_config.width,
-            "steps": mode_config.sft.max_steps,
-            "train_seconds": train_seconds,
-            "eval_seconds": time.perf_counter() - tick,
-            "tool_call_rate": sum(t.metrics["tool_calls"] > 0 for t in recall) / len(recall),
-        }
-        print(
-            f"[{mode}] recall {results[mode]['recall']:.3f}, OOD accuracy {results[mode]['ood_accuracy']:.3f}"
-        )
-    if not main:
+        results[mode] = train_and_evaluate(config, mode, out, device, resume)
+    if not is_main_process():
         return {}
     results["wall_seconds"] = time.perf_counter() - started
     (out / "results.json").write_text(json.dumps(results, indent=2))
     figure = draw_figure(results, out / "figures" / "recall.png")
     print_summary(results, out, figure)
     return results
+
+
+def train_and_evaluate(
+    config: MemoryConfig, mode: str, out: Path, device: str, resume: bool = False
+) -> dict[str, Any]:
+    """Train ``mode``'s model on the oracle's conversations, then measure recall and OOD accuracy.
+
+    Writes ``out/trajectories/{oracle,eval}_<mode>_*.jsonl``, ``out/checkpoints/<mode>/`` and
+    ``out/tb/<mode>/``; with ``resume``, picks up the oracle data and the last checkpoint there.
+    Returns this mode's results (empty on processes other than the first under accelerate).
+    """
+    from transformers import set_seed
+
+    from agents.model import build_model, load_model, parameter_count
+    from agents.oracle import OracleAgent
+    from agents.rollout import rollout
+    from agents.tokenizer import build_tokenizer
+    from envs.trajectory import read_trajectories
+    from learners.sft import evaluate_recall, train_sft
+
+    mode_config: ModeConfig = getattr(config, mode)
+    trajectories = out / "trajectories"
+    oracle_path = trajectories / f"oracle_{mode}.jsonl"
+    main = is_main_process()
+    if resume and oracle_path.exists():
+        data = list(read_trajectories(oracle_path))
+    else:
+        data = rollout(
+            env_factory(config, mode),
+            OracleAgent(),
+            tasks=train_tasks(config),
+            num_envs=64,
+            path=_fresh(oracle_path) if main else None,
+            run_id=out.name,
+        )
+    checkpoints = out / "checkpoints" / mode
+    final = checkpoints / "final"
+    if resume and (final / "config.json").exists():
+        print(f"[{mode}] already trained: {final}")
+        model, tokenizer = load_model(final)
+        train_seconds = None
+    else:
+        set_seed(mode_config.sft.seed)  # the same initial weights on every run
+        if config.model:
+            model, tokenizer = load_model(config.model)
+        else:
+            model, tokenizer = build_model(config.layers, config.heads, mode_config.width), build_tokenizer()
+        print(
+            f"[{mode}] {parameter_count(model):,} parameters "
+            f"({config.layers} layers, {config.heads} heads, width {mode_config.width})"
+        )
+        tick = time.perf_counter()
+        model = train_sft(
+            model,
+            tokenizer,
+            data,
+            mode_config.sft,
+            checkpoints,
+            tb_dir=out / "tb" / mode,
+            make_eval_env=env_factory(config, mode),
+            resume=resume,
+            device=device,
+            progress=config.progress,
+        )
+        train_seconds = time.perf_counter() - tick
+    if not main:
+        return {}
+    model.to(device)
+    tick = time.perf_counter()
+    recall = evaluate_recall(
+        model,
+        tokenizer,
+        env_factory(config, mode),
+        train_tasks(config),
+        config.eval_batch_size,
+        _fresh(trajectories / f"eval_{mode}_train.jsonl"),
+        out.name,
+    )
+    ood = (
+        evaluate_recall(
+            model,
+            tokenizer,
+            env_factory(config, mode, "ood"),
+            ood_tasks(config),
+            config.eval_batch_size,
+            _fresh(trajectories / f"eval_{mode}_ood.jsonl"),
+            out.name,
+        )
+        if config.ood_questions
+        else []
+    )
+    results = {
+        "recall": _mean_reward(recall),
+        "recall_by_attribute": _by_attribute(recall),
+        "ood_accuracy": _mean_reward(ood) if ood else None,
+        "params": parameter_count(model),
+        "width": mode_config.width,
+        "steps": mode_config.sft.max_steps,
+        "train_seconds": train_seconds,
+        "eval_seconds": time.perf_counter() - tick,
+        "tool_call_rate": sum(t.metrics["tool_calls"] > 0 for t in recall) / len(recall),
+    }
+    ood_text = f"{results['ood_accuracy']:.3f}" if ood else "-"
+    print(f"[{mode}] recall {results['recall']:.3f}, OOD accuracy {ood_text}")
+    return results
+
+
+def env_factory(config: MemoryConfig, mode: str, split: str = "train"):
+    """A function that makes the PeopleMemory env of ``config`` for ``mode`` and ``split``."""
+    import gymnasium as gym
+
+    import envs  # noqa: F401
+
+    kwargs = dict(
+        n_people=config.n_people if split == "train" else _ood_people(config),
+        mode=mode,
+        split=split,
+        alpha=config.alpha,
+        seed=config.data_seed,
+        query_language=config.query_language,
+    )
+    return lambda: gym.make("toolgym/PeopleMemory-v0", **kwargs)
+
+
+def train_tasks(config: MemoryConfig) -> list[dict[str, int]]:
+    """Every question about the training people (4 per person)."""
+    return [{"task_id": i} for i in range(4 * config.n_people)]
+
+
+def ood_tasks(config: MemoryConfig) -> list[dict[str, int]]:
+    """``config.ood_questions`` questions about unseen people."""
+    return [{"task_id": i} for i in range(min(config.ood_questions, 4 * _ood_people(config)))]
+
+
+def _ood_people(config: MemoryConfig) -> int:
+    return max(1, (config.ood_questions + 3) // 4)
+
+
+def is_main_process() -> bool:
+    """Under ``accelerate launch`` every process trains its share; only the first writes and evaluates."""
+    return int(os.environ.get("RANK", "0")) == 0
 
 
 def draw_figure(results: dict[str, Any], path: Path) -> Path:

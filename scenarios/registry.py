@@ -50,3 +50,36 @@ def default_out(name: str) -> Path:
     import time
 
     return Path("runs") / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def _grids() -> dict:
+    from scenarios import memory_grids
+    from scenarios.grid import GridSpec
+
+    def memory_grid(name: str, description: str, profile, summarize) -> GridSpec:
+        return GridSpec(name, description, profile, memory_grids.cells, memory_grids.run_cell, summarize)
+
+    specs = [
+        memory_grid(
+            "memory_capacity",
+            "people x width x mode: parameters needed for 95% recall vs facts, per mode",
+            memory_grids.capacity_profile,
+            memory_grids.summarize_capacity,
+        ),
+        memory_grid(
+            "memory_ood",
+            "accuracy on unseen people vs people trained on, per width and mode",
+            memory_grids.ood_profile,
+            memory_grids.summarize_ood,
+        ),
+        memory_grid(
+            "memory_compressibility",
+            "in-weight parameters needed for 95% recall vs attribute correlation (1 - ALPHA)",
+            memory_grids.compressibility_profile,
+            memory_grids.summarize_compressibility,
+        ),
+    ]
+    return {spec.name: spec for spec in specs}
+
+
+GRIDS = _grids()

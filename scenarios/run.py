@@ -12,38 +12,22 @@ The run folder holds config.json (resolved), results.json, trajectories/*.jsonl,
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
-from pathlib import Path
 
-from scenarios.config import allowed_keys, apply_overrides, to_dict
+from scenarios.config import apply_overrides, print_catalogue, study_parser, to_dict
 from scenarios.registry import SCENARIOS, default_out, get_scenario
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m scenarios.run",
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=__doc__.split("\n\n", 1)[1],
-    )
-    parser.add_argument("name", nargs="?", help="scenario to run (see --list)")
-    parser.add_argument("--list", action="store_true", help="list the scenarios and their options")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override an option")
-    parser.add_argument("--out", type=Path, help="run folder (default runs/NAME-TIMESTAMP)")
-    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where to train")
-    parser.add_argument("--profile", default="cpu", help="settings profile: cpu (default) or paper")
+    parser = study_parser("python -m scenarios.run", __doc__, "scenario", "runs/NAME-TIMESTAMP")
     parser.add_argument(
         "--resume", action="store_true", help="continue the run in --out from its checkpoints"
     )
     args = parser.parse_args(argv)
 
     if args.list or not args.name:
-        for scenario in SCENARIOS.values():
-            print(f"{scenario.name}: {scenario.description}")
-            print(f"  profiles: {', '.join(scenario.profiles)}")
-            print(f"  keys: {', '.join(allowed_keys(scenario.config('cpu')))}")
+        print_catalogue(SCENARIOS.values())
         return 0 if args.list else 2
     try:
         scenario = get_scenario(args.name)

@@ -153,7 +153,10 @@ def test_cuda_bf16_training_and_generation(tmp_path):
 
 @pytest.mark.parametrize(
     ("precision", "message"),
-    [("fp16", "precision='fp16' is not valid; choose one of auto, fp32, bf16"), ("bf16", "needs a CUDA device")],
+    [
+        ("fp16", "precision='fp16' is not valid; choose one of auto, fp32, bf16"),
+        ("bf16", "needs a CUDA device"),
+    ],
 )
 def test_precision_is_checked_before_training(tmp_path, precision, message):
     config = SFTConfig(max_steps=1, batch_size=2, precision=precision)

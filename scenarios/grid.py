@@ -1,0 +1,370 @@
+"""Run a grid of runs, locally or on Slurm: ``python -m scenarios.grid NAME``.
+
+    python -m scenarios.grid --list
+    python -m scenarios.grid memory_capacity                         # local process pool
+    python -m scenarios.grid memory_capacity --workers 4 --set widths=[8,16]
+    python -m scenarios.grid memory_capacity --profile paper --launcher slurm \\
+        --partition gpu --gpus 1 --time 240 --dry-run                # print the job array
+
+Every cell runs into its own folder (``OUT/cells/<cell id>/``) and ends with a ``result.json``;
+``OUT/results.csv`` holds one row per cell, ``OUT/summary.json`` and ``OUT/figures/`` the
+aggregate. Re-running the same command skips the finished cells and retries failed or
+unfinished ones (a cell killed mid-training resumes from its last checkpoint); a failing cell is
+recorded with its error and does not stop the grid.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scenarios.config import ConfigError, apply_overrides, print_catalogue, study_parser, to_dict
+
+LAUNCHERS = ("local", "slurm")
+
+
+@dataclass(frozen=True)
+class GridSpec:
+    """A named grid: its config profiles, its cells, how one cell runs and how the table is summarised."""
+
+    name: str
+    description: str
+    profile: Callable[[str], Any]
+    cells: Callable[[Any], list[dict[str, Any]]]
+    run_cell: Callable[[Any, dict[str, Any], Path, str], dict[str, Any]]
+    summarize: Callable[[Any, list[dict[str, Any]], Path], dict[str, Any]]
+    profiles: tuple[str, ...] = ("cpu", "paper")
+
+    def config(self, profile: str) -> Any:
+        if profile not in self.profiles:
+            raise ConfigError(
+                f"profile {profile!r} is not valid for {self.name}; choose one of {list(self.profiles)}"
+            )
+        return self.profile(profile)
+
+
+@dataclass
+class SlurmOptions:
+    """What each array task asks Slurm for (passed to submitit)."""
+
+    partition: str | None = None
+    time_min: int = 240
+    gpus: int = 0
+    cpus_per_task: int = 4
+    array_parallelism: int = 64
+    account: str | None = None
+    max_array_size: int = 1000
+    """Tasks per job array: Slurm refuses larger arrays (its MaxArraySize, 1001 by default)."""
+
+    def submitit_parameters(self, name: str) -> dict[str, Any]:
+        parameters = {
+            "job_name": name,
+            "time": self.time_min,
+            "cpus_per_task": self.cpus_per_task,
+            "array_parallelism": self.array_parallelism,
+        }
+        if self.gpus:
+            parameters["gpus_per_node"] = self.gpus
+        if self.partition:
+            parameters["partition"] = self.partition
+        if self.account:
+            parameters["account"] = self.account
+        return parameters
+
+
+def run_grid(
+    spec: GridSpec,
+    config: Any,
+    out: Path,
+    launcher: str = "local",
+    workers: int | None = None,
+    device: str = "auto",
+    slurm: SlurmOptions | None = None,
+    dry_run: bool = False,
+) -> dict[str, Any] | None:
+    """Run the grid's unfinished cells, then write the table and the summary; return the summary."""
+    out = out.resolve()
+    if launcher not in LAUNCHERS:
+        raise ConfigError(f"launcher {launcher!r} is not valid; choose one of {', '.join(LAUNCHERS)}")
+    all_cells = spec.cells(config)
+    fingerprint = json.dumps(to_dict(config), sort_keys=True)
+    todo = [cell for cell in all_cells if not _finished(out, cell, fingerprint)]
+    print(
+        f"[{spec.name}] {len(all_cells)} cells: {len(all_cells) - len(todo)} finished, "
+        f"{len(todo)} to run -> {out}"
+    )
+    if dry_run:
+        if launcher == "slurm":
+            slurm = slurm or SlurmOptions()
+            sizes = [len(chunk) for chunk in _chunks(todo, slurm.max_array_size)]
+            print(f"{len(sizes)} job array(s) of {', '.join(map(str, sizes))} tasks; the first:")
+            print(slurm_script(spec.name, out, sizes[0] if sizes else 0, slurm))
+        shown = 20
+        for cell in todo[:shown]:
+            print(f"  {cell['id']}")
+        if len(todo) > shown:
+            print(f"  ... and {len(todo) - shown} more")
+        return None
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "grid.json").write_text(json.dumps({"grid": spec.name, **to_dict(config)}, indent=2))
+    if todo:
+        jobs = [(spec.name, config, cell, str(out), fingerprint, device) for cell in todo]
+        if launcher == "slurm":
+            _run_slurm(spec.name, jobs, out, slurm or SlurmOptions())
+        else:
+            _run_local(spec.name, jobs, workers)
+    rows = write_table(out, all_cells)
+    failed = [r for r in rows if r["status"] != "ok"]
+    summary = {
+        "grid": spec.name,
+        "cells": len(rows),
+        "failed": len(failed),
+        **spec.summarize(config, rows, out / "figures" / f"{spec.name}.png"),
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    print(json.dumps(summary, indent=2))
+    print(f"table: {out / 'results.csv'}\nfigure: {out / 'figures' / f'{spec.name}.png'}")
+    if failed:
+        print(
+            f"{len(failed)} cells failed (their errors are in results.csv); re-run the command to retry them"
+        )
+    return summary
+
+
+def run_one_cell(
+    grid_name: str, config: Any, cell: dict[str, Any], out: str, fingerprint: str, device: str
+) -> dict[str, Any]:
+    """Run one cell and record its result, or its error, in ``cells/<id>/result.json``."""
+    from scenarios.registry import GRIDS
+
+    cell_dir = Path(out) / "cells" / cell["id"]
+    cell_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    try:
+        row = {**cell, "status": "ok", **GRIDS[grid_name].run_cell(config, cell, cell_dir, device)}
+    except Exception as error:  # a failing cell is recorded, it does not stop the grid
+        row = {**cell, "status": "failed", "error": f"{type(error).__name__}: {error}"}
+        (cell_dir / "error.txt").write_text(traceback.format_exc())
+    row["seconds"] = time.perf_counter() - started
+    _write_result(cell_dir, row, fingerprint)
+    return row
+
+
+def write_table(out: Path, cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Collect every cell's result into ``results.csv`` (cells never run are listed as pending)."""
+    rows = []
+    for cell in cells:
+        path = out / "cells" / cell["id"] / "result.json"
+        rows.append(json.loads(path.read_text())["row"] if path.exists() else {**cell, "status": "pending"})
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    with open(out / "results.csv", "w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    return rows
+
+
+def slurm_script(name: str, out: Path, n_tasks: int, slurm: SlurmOptions) -> str:
+    """The sbatch script submitit would submit for ``n_tasks`` array tasks."""
+    # submitit has no public dry run and its executor refuses to start without `srun`; this is
+    # the function its SlurmExecutor renders the script with, given the same parameters.
+    from submitit.slurm.slurm import _make_sbatch_string
+
+    command = f"{sys.executable} -u -m submitit.core._submit {out / 'slurm'}"
+    return _make_sbatch_string(
+        command=command, folder=out / "slurm" / "%j", map_count=n_tasks, **slurm.submitit_parameters(name)
+    )
+
+
+class _Progress:
+    def __init__(self, name: str, total: int):
+        self.name, self.total, self.done, self.failed = name, total, 0, 0
+        self.started = time.perf_counter()
+
+    def finished(self, row: dict[str, Any]) -> None:
+        self.done += 1
+        self.failed += row["status"] != "ok"
+        detail = f"recall {row['recall']:.3f}" if row["status"] == "ok" else row["error"]
+        print(f"[{self.name}] {row['id']}: {row['status']} ({detail})")
+
+    def show(self, running: int) -> None:
+        minutes = (time.perf_counter() - self.started) / 60
+        print(
+            f"[{self.name}] {self.done}/{self.total} done, {running} running, {self.failed} failed, "
+            f"{self.total - self.done - running} waiting ({minutes:.1f} min)",
+            flush=True,
+        )
+
+
+def _run_local(name: str, jobs: list[tuple], workers: int | None) -> None:
+    """A process pool sized to the machine; ``workers=0`` runs the cells in this process."""
+    progress = _Progress(name, len(jobs))
+    if workers == 0:
+        for job in jobs:
+            progress.show(1)
+            progress.finished(run_one_cell(*job))
+        progress.show(0)
+        return
+    workers = workers or max(1, os.cpu_count() or 1)
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    pending = list(jobs)
+    while pending:
+        import multiprocessing
+
+        # spawn, not fork: torch's thread pools do not survive a fork.
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_limit_threads,
+            initargs=(threads,),
+        ) as pool:
+            futures = {pool.submit(run_one_cell, *job): job for job in pending}
+            pending = []
+            progress.show(min(workers, len(futures)))
+            try:
+                while futures:
+                    done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        job = futures.pop(future)
+                        progress.finished(future.result())
+                    progress.show(min(workers, len(futures)))
+            except BrokenProcessPool:
+                # A worker died (out of memory, killed): its cells are recorded as failed, the
+                # others are run again in a fresh pool.
+                for future, job in futures.items():
+                    if future.done() and not future.exception():
+                        progress.finished(future.result())
+                    else:
+                        pending.append(job)
+                # Which cell killed the pool is unknown: the ones that were running are failed.
+                for job in pending[:workers]:
+                    _record_failure(job, "the worker process died (out of memory or killed)", progress)
+                pending = pending[workers:]
+
+
+def _record_failure(job: tuple, error: str, progress: _Progress) -> None:
+    _, _, cell, out, fingerprint, _ = job
+    row = {**cell, "status": "failed", "error": error}
+    _write_result(Path(out) / "cells" / cell["id"], row, fingerprint)
+    progress.finished(row)
+
+
+def _run_slurm(name: str, jobs: list[tuple], out: Path, slurm: SlurmOptions) -> None:
+    """One submitit job array; waits for it, showing the cells done / running / failed."""
+    import submitit
+
+    executor = submitit.AutoExecutor(folder=out / "slurm" / "%j", cluster="slurm")
+    parameters = slurm.submitit_parameters(name)
+    executor.update_parameters(
+        name=parameters.pop("job_name"),
+        timeout_min=parameters.pop("time"),
+        slurm_array_parallelism=parameters.pop("array_parallelism"),
+        **{f"slurm_{key}": value for key, value in parameters.items()},
+    )
+    waiting = {}
+    for chunk in _chunks(jobs, slurm.max_array_size):
+        submitted = executor.map_array(run_one_cell, *zip(*chunk, strict=True))
+        print(f"[{name}] submitted job array {submitted[0].job_id.split('_')[0]} ({len(submitted)} tasks)")
+        waiting.update(zip(submitted, chunk, strict=True))
+    progress = _Progress(name, len(waiting))
+    while waiting:
+        time.sleep(30)
+        for job in [j for j in waiting if j.done()]:
+            grid_job = waiting.pop(job)
+            try:
+                progress.finished(job.result())
+            except Exception as error:  # the task itself died (time limit, node failure)
+                _record_failure(grid_job, f"slurm task failed: {error}", progress)
+        running = sum(job.state == "RUNNING" for job in waiting)
+        progress.show(running)
+
+
+def _chunks(items: list, size: int) -> list[list]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def _limit_threads(threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+def _finished(out: Path, cell: dict[str, Any], fingerprint: str) -> bool:
+    path = out / "cells" / cell["id"] / "result.json"
+    if not path.exists():
+        return False
+    record = json.loads(path.read_text())
+    return record["row"]["status"] == "ok" and record["fingerprint"] == fingerprint
+
+
+def _write_result(cell_dir: Path, row: dict[str, Any], fingerprint: str) -> None:
+    cell_dir.mkdir(parents=True, exist_ok=True)
+    temporary = cell_dir / "result.json.tmp"
+    temporary.write_text(json.dumps({"row": row, "fingerprint": fingerprint}, indent=2))
+    temporary.replace(cell_dir / "result.json")  # atomic: a killed grid never leaves half a result
+
+
+def main(argv: list[str] | None = None) -> int:
+    from scenarios.registry import GRIDS
+
+    parser = study_parser("python -m scenarios.grid", __doc__, "grid", "runs/grids/NAME-PROFILE")
+    parser.add_argument("--launcher", default="local", choices=LAUNCHERS)
+    parser.add_argument(
+        "--workers", type=int, help="local processes (default: one per CPU core; 0: this process)"
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print what would run (the sbatch script for slurm)"
+    )
+    group = parser.add_argument_group("slurm (--launcher slurm)")
+    defaults = SlurmOptions()
+    group.add_argument("--partition", help="Slurm partition")
+    group.add_argument("--account", help="Slurm account")
+    group.add_argument(
+        "--max-array-size", type=int, default=defaults.max_array_size, help="tasks per job array"
+    )
+    group.add_argument("--time", type=int, default=defaults.time_min, help="minutes per cell")
+    group.add_argument("--gpus", type=int, default=defaults.gpus, help="GPUs per cell")
+    group.add_argument("--cpus-per-task", type=int, default=defaults.cpus_per_task)
+    group.add_argument(
+        "--array-parallelism", type=int, default=defaults.array_parallelism, help="cells running at once"
+    )
+    args = parser.parse_args(argv)
+
+    if args.list or not args.name:
+        print_catalogue(GRIDS.values())
+        return 0 if args.list else 2
+    try:
+        if args.name not in GRIDS:
+            raise ConfigError(f"unknown grid {args.name!r}; grids: {', '.join(sorted(GRIDS))}")
+        spec = GRIDS[args.name]
+        config = apply_overrides(spec.config(args.profile), args.set)
+        spec.cells(config)  # checks the axes' values
+    except (ConfigError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    slurm = SlurmOptions(
+        partition=args.partition,
+        time_min=args.time,
+        gpus=args.gpus,
+        cpus_per_task=args.cpus_per_task,
+        array_parallelism=args.array_parallelism,
+        account=args.account,
+        max_array_size=args.max_array_size,
+    )
+    out = args.out or Path("runs") / "grids" / f"{spec.name}-{args.profile}"
+    run_grid(spec, config, out, args.launcher, args.workers, args.device, slurm, args.dry_run)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

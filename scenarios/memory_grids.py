@@ -1,0 +1,358 @@
+"""The memory study's three grids (seed 000): capacity law, OOD generalization, compressibility.
+
+Each grid is the product of its axes (mode x people x width x ALPHA x data seed); a cell trains
+one model with :func:`scenarios.memory.train_and_evaluate` and reports its recall (and OOD
+accuracy). The three grids differ in their axes and in how their table is summarised:
+
+- ``memory_capacity``: the smallest parameter count reaching 95% recall per number of facts and
+  mode (per data seed, then averaged, the paper's rule), the linear fit of in-weight parameters
+  against facts, and bits stored per parameter;
+- ``memory_ood``: accuracy on unseen people against the people trained on, per width and mode;
+- ``memory_compressibility``: the smallest in-weight model reaching 95% recall against the
+  correlation of the attributes (1 - ALPHA).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from learners.sft_config import SFTConfig
+from scenarios.memory import MODES, MemoryConfig, ModeConfig, train_and_evaluate
+
+
+@dataclass
+class CellTraining:
+    """How the cells of one mode are trained."""
+
+    sft: SFTConfig = field(default_factory=SFTConfig)
+    """The SFT learner's options; ``sft.max_steps`` caps the steps."""
+    epochs: float = 0.0
+    """Passes over the 4N training conversations, which set a cell's steps (0: ``sft.max_steps``)."""
+    min_steps: int = 0
+    """Fewest steps of a cell, however small its data."""
+
+    def steps(self, n_people: int) -> int:
+        if not self.epochs:
+            return self.sft.max_steps
+        wanted = math.ceil(self.epochs * 4 * n_people / self.sft.batch_size)
+        return min(self.sft.max_steps, max(self.min_steps, wanted))
+
+
+@dataclass
+class MemoryGrid:
+    """A grid of memory-study runs: every combination of the axes below is one cell."""
+
+    modes: list[str] = field(default_factory=lambda: list(MODES))
+    """Modes trained: ``in_tool`` and/or ``in_weight``."""
+    people: list[int] = field(default_factory=lambda: [64, 256, 1024])
+    """Numbers of people (4 facts each)."""
+    widths: list[int] = field(default_factory=lambda: [8, 16, 32, 64])
+    """Model widths d (2 layers: 32 d^2 + 525 d parameters)."""
+    alphas: list[float] = field(default_factory=lambda: [1.0])
+    """Attribute independence ALPHA (1 = independent, 0 = set by the family name)."""
+    data_seeds: list[int] = field(default_factory=lambda: [0])
+    """Seeds of the people's attributes; the paper's rule averages over them."""
+    threshold: float = 0.95
+    """Recall a model must reach to count as storing the facts."""
+    ood_questions: int = 0
+    """Questions about unseen people per cell (0 = no OOD evaluation)."""
+    layers: int = 2
+    """Decoder layers."""
+    heads: int = 2
+    """Attention heads."""
+    in_tool: CellTraining = field(default_factory=CellTraining)
+    """Training of the in-tool cells."""
+    in_weight: CellTraining = field(default_factory=CellTraining)
+    """Training of the in-weight cells."""
+
+
+def cells(grid: MemoryGrid) -> list[dict[str, Any]]:
+    """The grid's cells, each a dict of its coordinates with a readable ``id``."""
+    for mode in grid.modes:
+        if mode not in MODES:
+            raise ValueError(f"modes: {mode!r} is not valid; choose from {', '.join(MODES)}")
+    product = itertools.product(grid.modes, grid.people, grid.widths, grid.alphas, grid.data_seeds)
+    return [
+        {
+            "id": f"{mode}-n{n}-w{width}-a{alpha:g}-s{seed}",
+            "mode": mode,
+            "n_people": n,
+            "width": width,
+            "alpha": alpha,
+            "data_seed": seed,
+        }
+        for mode, n, width, alpha, seed in product
+    ]
+
+
+def run_cell(grid: MemoryGrid, cell: dict[str, Any], out: Path, device: str) -> dict[str, Any]:
+    """Train and evaluate one cell into ``out``; return its row of the grid's table."""
+    mode = cell["mode"]
+    training: CellTraining = getattr(grid, mode)
+    steps = training.steps(cell["n_people"])
+    sft = dataclasses.replace(
+        training.sft, max_steps=steps, eval_steps=0, save_steps=max(1, min(training.sft.save_steps, steps))
+    )
+    config = MemoryConfig(
+        n_people=cell["n_people"],
+        alpha=cell["alpha"],
+        data_seed=cell["data_seed"],
+        layers=grid.layers,
+        heads=grid.heads,
+        ood_questions=grid.ood_questions,
+        progress=False,
+        **{mode: ModeConfig(width=cell["width"], sft=sft)},
+    )
+    result = train_and_evaluate(config, mode, out, device, resume=True)
+    by_attribute = {f"recall_{k}": v for k, v in result.pop("recall_by_attribute").items()}
+    return {**result, **by_attribute, "facts": 4 * cell["n_people"]}
+
+
+# --- summaries ------------------------------------------------------------------------------
+
+
+def smallest_reaching(rows: list[dict[str, Any]], threshold: float, by: tuple[str, ...]) -> list[dict]:
+    """Per group of ``by`` (data seed excluded), the smallest parameter count with recall >= threshold.
+
+    The paper's rule: the smallest count is found per data seed, then averaged over the seeds. A
+    group where some seed never reaches the threshold gets ``params_needed=None`` and says how
+    many seeds reached it.
+    """
+    groups: dict[tuple, dict[int, list[dict]]] = {}
+    for row in rows:
+        if row.get("status") != "ok":
+            continue
+        key = tuple(row[k] for k in by)
+        groups.setdefault(key, {}).setdefault(row["data_seed"], []).append(row)
+    summary = []
+    for key, seeds in sorted(groups.items()):
+        needed = [
+            min((r["params"] for r in seed_rows if r["recall"] >= threshold), default=None)
+            for seed_rows in seeds.values()
+        ]
+        reached = [n for n in needed if n is not None]
+        summary.append(
+            {
+                **dict(zip(by, key, strict=True)),
+                "params_needed": sum(reached) / len(reached) if len(reached) == len(needed) else None,
+                "seeds_reached": len(reached),
+                "seeds": len(needed),
+                "largest_tried": max(r["params"] for seed_rows in seeds.values() for r in seed_rows),
+            }
+        )
+    return summary
+
+
+def bits_per_fact(alpha: float = 1.0) -> float:
+    """Information in one fact with independent attributes: the mean of log2(pool size) over the
+    four attributes (a birth date is one of 28 x 12 x 51 days). Dependent data (ALPHA < 1) carry
+    less; this is the independent case's upper bound."""
+    from envs.memory.people import POOL_FILES, load_pool
+
+    sizes = [28 * 12 * 51] + [len(load_pool(file)) for file in POOL_FILES.values()]
+    return sum(math.log2(size) for size in sizes) / len(sizes)
+
+
+def summarize_capacity(grid: MemoryGrid, rows: list[dict[str, Any]], out: Path) -> dict[str, Any]:
+    """Parameters needed vs facts per mode, the in-weight linear fit and bits per parameter."""
+    import numpy as np
+
+    needed = smallest_reaching(rows, grid.threshold, ("mode", "facts"))
+    summary: dict[str, Any] = {"threshold": grid.threshold, "params_needed": needed}
+    fit_points = [(n["facts"], n["params_needed"]) for n in needed if n["mode"] == "in_weight"]
+    fit_points = [(f, p) for f, p in fit_points if p is not None]
+    if len(fit_points) >= 2:
+        facts, params = np.array(fit_points, dtype=float).T
+        slope, intercept = np.polyfit(facts, params, 1)
+        summary["in_weight_fit"] = {"params_per_fact": float(slope), "intercept": float(intercept)}
+    bits = bits_per_fact()
+    summary["bits_per_fact"] = bits
+    summary["bits_per_param"] = [
+        {"mode": n["mode"], "facts": n["facts"], "bits_per_param": n["facts"] * bits / n["params_needed"]}
+        for n in needed
+        if n["params_needed"]
+    ]
+    _plot_needed(
+        needed,
+        "facts",
+        "facts (4 per person)",
+        f"Parameters needed for {grid.threshold:.0%} recall",
+        out,
+        fit=summary.get("in_weight_fit"),
+    )
+    return summary
+
+
+def summarize_compressibility(grid: MemoryGrid, rows: list[dict[str, Any]], out: Path) -> dict[str, Any]:
+    """Smallest model reaching the threshold vs the attributes' correlation (1 - ALPHA)."""
+    needed = smallest_reaching(rows, grid.threshold, ("mode", "n_people", "alpha"))
+    for n in needed:
+        n["correlation"] = round(1 - n["alpha"], 6)
+    _plot_needed(needed, "correlation", "correlation of attributes (1 - ALPHA)", "Compressibility", out)
+    return {"threshold": grid.threshold, "params_needed": needed}
+
+
+def summarize_ood(grid: MemoryGrid, rows: list[dict[str, Any]], out: Path) -> dict[str, Any]:
+    """OOD accuracy vs people trained on, per mode and width, above the random agent's floor."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ok = [r for r in rows if r.get("status") == "ok" and r.get("ood_accuracy") is not None]
+    curves: dict[tuple[str, int], dict[int, list[float]]] = {}
+    for r in ok:
+        curves.setdefault((r["mode"], r["params"]), {}).setdefault(r["n_people"], []).append(
+            r["ood_accuracy"]
+        )
+    table = [
+        {"mode": mode, "params": params, "n_people": n, "ood_accuracy": sum(v) / len(v)}
+        for (mode, params), points in sorted(curves.items())
+        for n, v in sorted(points.items())
+    ]
+    floor = chance_floor(grid)
+    figure, axis = plt.subplots(figsize=(6.5, 4))
+    for (mode, params), points in sorted(curves.items()):
+        xs = sorted(points)
+        ys = [sum(points[x]) / len(points[x]) for x in xs]
+        axis.plot(
+            xs,
+            ys,
+            marker="o",
+            linestyle="-" if mode == "in_tool" else "--",
+            label=f"{mode} {params / 1000:.0f}K",
+        )
+    axis.axhline(floor, color="gray", linestyle=":", label="chance (random agent)")
+    axis.set_xscale("log", base=2)
+    axis.set_xlabel("people trained on")
+    axis.set_ylabel("accuracy on unseen people")
+    axis.set_ylim(0, 1.05)
+    axis.legend(fontsize=7, ncol=2)
+    _save(figure, out)
+    return {"ood_accuracy": table, "chance": floor}
+
+
+def chance_floor(grid: MemoryGrid, episodes: int = 1000) -> float:
+    """The random agent's accuracy on unseen people (the paper's chance level)."""
+    from agents.random_agent import RandomAgent
+    from agents.rollout import rollout
+    from scenarios.memory import env_factory, ood_tasks
+
+    config = MemoryConfig(n_people=max(grid.people), ood_questions=episodes)
+    played = rollout(
+        env_factory(config, "in_weight", "ood"), RandomAgent(), tasks=ood_tasks(config), num_envs=64
+    )
+    return sum(t.reward for t in played) / len(played)
+
+
+def _plot_needed(needed, x_key, x_label, title, out: Path, fit=None) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(6.5, 4))
+    for mode in MODES:
+        points = [(n[x_key], n["params_needed"]) for n in needed if n["mode"] == mode and n["params_needed"]]
+        missed = [
+            (n[x_key], n["largest_tried"]) for n in needed if n["mode"] == mode and not n["params_needed"]
+        ]
+        if points:
+            axis.plot(*zip(*points, strict=True), marker="o", label=f"{mode}")
+        if missed:
+            axis.scatter(*zip(*missed, strict=True), marker="^", label=f"{mode}: not reached (largest tried)")
+    if fit:
+        xs = sorted({n[x_key] for n in needed})
+        axis.plot(
+            xs,
+            [fit["params_per_fact"] * x + fit["intercept"] for x in xs],
+            color="gray",
+            linestyle=":",
+            label=f"in-weight fit: {fit['params_per_fact']:.1f} params/fact",
+        )
+    axis.set_xlabel(x_label)
+    axis.set_ylabel("parameters")
+    axis.set_title(title)
+    axis.legend(fontsize=7)
+    _save(figure, out)
+
+
+def _save(figure, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+# --- profiles -------------------------------------------------------------------------------
+
+
+def _cpu_training() -> dict[str, CellTraining]:
+    """The memory_1000 CPU settings, with steps set by the data size (see the README)."""
+    return {
+        "in_tool": CellTraining(
+            SFTConfig(
+                learning_rate=1.5e-3, batch_size=32, max_steps=3000, warmup_steps=300, weight_decay=0.0
+            ),
+            epochs=0,
+        ),
+        "in_weight": CellTraining(
+            SFTConfig(learning_rate=2e-3, batch_size=64, max_steps=5000, warmup_steps=300, weight_decay=0.0),
+            epochs=80,
+            min_steps=1000,
+        ),
+    }
+
+
+def _paper_training() -> dict[str, CellTraining]:
+    """The seed's settings: batch 128, lr 1e-3, 100k steps for every cell."""
+    sft = SFTConfig(learning_rate=1e-3, batch_size=128, max_steps=100_000, warmup_steps=1000, save_steps=5000)
+    return {"in_tool": CellTraining(sft), "in_weight": CellTraining(dataclasses.replace(sft))}
+
+
+PAPER_PEOPLE = [2**k for k in range(1, 16)]  # 15 data set sizes, 2 .. 32,768 people
+# 26 widths from 4 to 128 (the seed does not list the fine grid's spacing): every 4 up to 80, then every 8.
+PAPER_WIDTHS = list(range(4, 81, 4)) + list(range(88, 129, 8))
+PAPER_SEEDS = list(range(10))
+# The seed's compressibility widths for 1,000 people.
+COMPRESSIBILITY_WIDTHS = list(range(4, 45, 4))
+
+
+def capacity_profile(profile: str) -> MemoryGrid:
+    if profile == "paper":
+        return MemoryGrid(
+            people=PAPER_PEOPLE, widths=PAPER_WIDTHS, data_seeds=PAPER_SEEDS, **_paper_training()
+        )
+    return MemoryGrid(**_cpu_training())
+
+
+def ood_profile(profile: str) -> MemoryGrid:
+    if profile == "paper":
+        return MemoryGrid(
+            people=PAPER_PEOPLE,
+            widths=[16, 32, 48, 64],
+            data_seeds=PAPER_SEEDS,
+            ood_questions=1000,
+            **_paper_training(),
+        )
+    return MemoryGrid(people=[64, 256, 1024], widths=[32, 64], ood_questions=1000, **_cpu_training())
+
+
+def compressibility_profile(profile: str) -> MemoryGrid:
+    alphas = [0.0, 0.25, 0.5, 0.75, 1.0]
+    if profile == "paper":
+        return MemoryGrid(
+            modes=["in_weight"], people=[1000], widths=COMPRESSIBILITY_WIDTHS, alphas=alphas,
+            data_seeds=PAPER_SEEDS,
+            **_paper_training(),
+        )  # fmt: skip
+    return MemoryGrid(
+        modes=["in_weight"], people=[1000], widths=[8, 16, 32, 64], alphas=alphas, **_cpu_training()
+    )

@@ -1,0 +1,194 @@
+"""The grid runner: cells, resume, failures, the Slurm job array and the memory summaries."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import shutil
+
+import pytest
+
+from learners.sft_config import SFTConfig
+from scenarios import memory_grids
+from scenarios.grid import SlurmOptions, main, run_grid
+from scenarios.memory_grids import CellTraining, MemoryGrid, smallest_reaching
+from scenarios.registry import GRIDS
+
+
+def tiny_grid(**changes) -> MemoryGrid:
+    sft = SFTConfig(
+        learning_rate=1e-2, batch_size=4, max_steps=6, warmup_steps=1, save_steps=3, logging_steps=3
+    )
+    values = dict(
+        people=[2, 3],
+        widths=[8],
+        in_tool=CellTraining(sft),
+        in_weight=CellTraining(SFTConfig(**vars(sft))),
+    )
+    return MemoryGrid(**{**values, **changes})
+
+
+def read_table(path):
+    with open(path) as file:
+        return list(csv.DictReader(file))
+
+
+def test_local_grid_runs_every_cell_in_worker_processes_and_summarises(tmp_path, capsys):
+    summary = run_grid(GRIDS["memory_capacity"], tiny_grid(), tmp_path, workers=2, device="cpu")
+    rows = read_table(tmp_path / "results.csv")
+    assert {r["id"] for r in rows} == {
+        "in_tool-n2-w8-a1-s0", "in_tool-n3-w8-a1-s0", "in_weight-n2-w8-a1-s0", "in_weight-n3-w8-a1-s0"
+    }  # fmt: skip
+    assert all(r["status"] == "ok" for r in rows)
+    assert all(0.0 <= float(r["recall"]) <= 1.0 and int(r["params"]) == 32 * 64 + 525 * 8 for r in rows)
+    assert summary["cells"] == 4 and summary["failed"] == 0
+    assert {n["facts"] for n in summary["params_needed"]} == {8, 12}
+    assert (tmp_path / "figures" / "memory_capacity.png").stat().st_size > 0
+    assert json.loads((tmp_path / "summary.json").read_text()) == summary
+    for row in rows:  # each cell has its own run folder with its evaluation episodes
+        assert (tmp_path / "cells" / row["id"] / "trajectories" / f"eval_{row['mode']}_train.jsonl").exists()
+    assert "4/4 done, 0 running, 0 failed" in capsys.readouterr().out
+
+
+def test_rerun_skips_finished_cells_and_retries_failed_ones(tmp_path, monkeypatch):
+    ran, failures_left = [], [1]
+    real = memory_grids.run_cell
+
+    def flaky(config, cell, out, device):
+        ran.append(cell["id"])
+        if cell["id"] == "in_weight-n2-w8-a1-s0" and failures_left:
+            failures_left.pop()  # fails the first time only
+            raise RuntimeError("out of disk")
+        return real(config, cell, out, device)
+
+    spec = dataclasses.replace(GRIDS["memory_capacity"], run_cell=flaky)
+    monkeypatch.setitem(GRIDS, "memory_capacity", spec)  # workers=0: the cells run in this process
+    grid = tiny_grid(modes=["in_weight"])
+
+    summary = run_grid(spec, grid, tmp_path, workers=0, device="cpu")
+    assert summary["failed"] == 1  # the grid went on past the failing cell
+    rows = {r["id"]: r for r in read_table(tmp_path / "results.csv")}
+    assert rows["in_weight-n2-w8-a1-s0"]["status"] == "failed"
+    assert "RuntimeError: out of disk" in rows["in_weight-n2-w8-a1-s0"]["error"]
+    assert rows["in_weight-n3-w8-a1-s0"]["status"] == "ok"
+
+    ran.clear()
+    summary = run_grid(spec, grid, tmp_path, workers=0, device="cpu")
+    assert ran == ["in_weight-n2-w8-a1-s0"]  # only the failed cell ran again
+    assert summary["failed"] == 0
+
+    ran.clear()
+    changed = tiny_grid(modes=["in_weight"], threshold=0.5)
+    run_grid(spec, changed, tmp_path, workers=0, device="cpu")
+    assert sorted(ran) == ["in_weight-n2-w8-a1-s0", "in_weight-n3-w8-a1-s0"]  # a changed config reruns
+
+
+def test_a_killed_cell_resumes_from_its_last_checkpoint(tmp_path):
+    grid = tiny_grid(modes=["in_weight"], people=[2])
+    cell = memory_grids.cells(grid)[0]
+    cell_dir = tmp_path / "cells" / cell["id"]
+    memory_grids.run_cell(grid, cell, cell_dir, "cpu")
+    checkpoints = cell_dir / "checkpoints" / "in_weight"
+    assert (checkpoints / "checkpoint-6").exists()
+    # Simulate a kill after step 3: the final model and the later checkpoint are gone.
+    shutil.rmtree(checkpoints / "final")
+    shutil.rmtree(checkpoints / "checkpoint-6")
+    row = memory_grids.run_cell(grid, cell, cell_dir, "cpu")
+    state = json.loads((checkpoints / "checkpoint-6" / "trainer_state.json").read_text())
+    assert state["global_step"] == 6 and row["params"] > 0
+
+
+def test_slurm_dry_run_prints_job_arrays_and_submits_nothing(tmp_path, capsys):
+    code = main(
+        [
+            "memory_capacity", "--profile", "paper", "--launcher", "slurm", "--dry-run",
+            "--out", str(tmp_path),
+            "--partition", "gpu", "--gpus", "1", "--time", "300", "--array-parallelism", "32",
+        ]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "7800 cells: 0 finished, 7800 to run" in out  # 15 sizes x 26 widths x 10 seeds x 2 modes
+    assert "8 job array(s) of 1000, 1000, 1000, 1000, 1000, 1000, 1000, 800 tasks" in out
+    for line in [
+        "#SBATCH --array=0-999%32",
+        "#SBATCH --partition=gpu",
+        "#SBATCH --gpus-per-node=1",
+        "#SBATCH --time=300",
+    ]:
+        assert line in out
+    assert "submitit.core._submit" in out
+    assert not (tmp_path / "results.csv").exists() and not (tmp_path / "slurm").exists()
+
+
+def test_slurm_options_map_to_submitit_parameters():
+    parameters = SlurmOptions(partition="p", gpus=2, account="lab").submitit_parameters("g")
+    assert parameters == {
+        "job_name": "g", "time": 240, "cpus_per_task": 4, "array_parallelism": 64,
+        "gpus_per_node": 2, "partition": "p", "account": "lab",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["memory_capacty"], "unknown grid 'memory_capacty'"),
+        (["memory_capacity", "--set", "widht=[8]"], "Did you mean 'widths'?"),
+        (["memory_capacity", "--set", 'modes=["in_brain"]'], "modes: 'in_brain' is not valid"),
+        (["memory_ood", "--profile", "laptop"], "profile 'laptop' is not valid"),
+    ],
+)
+def test_bad_arguments_are_clear_errors(argv, message, capsys):
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_smallest_reaching_is_per_seed_then_averaged():
+    def row(seed, params, recall, facts=100):
+        return {
+            "status": "ok",
+            "mode": "in_weight",
+            "facts": facts,
+            "data_seed": seed,
+            "params": params,
+            "recall": recall,
+        }
+
+    rows = [
+        row(0, 1000, 0.5), row(0, 2000, 0.96), row(0, 4000, 1.0),
+        row(1, 1000, 0.97), row(1, 2000, 0.99),
+        row(0, 1000, 0.2, facts=400), row(0, 2000, 0.3, facts=400),
+        {"status": "failed", "mode": "in_weight", "facts": 100, "data_seed": 1},
+    ]  # fmt: skip
+    needed = smallest_reaching(rows, 0.95, ("mode", "facts"))
+    assert needed[0] == {
+        "mode": "in_weight", "facts": 100, "params_needed": 1500.0,
+        "seeds_reached": 2, "seeds": 2, "largest_tried": 4000,
+    }  # fmt: skip
+    assert needed[1]["params_needed"] is None and needed[1]["largest_tried"] == 2000
+
+
+def test_capacity_summary_fits_params_per_fact(tmp_path):
+    rows = [
+        {"status": "ok", "mode": mode, "facts": facts, "data_seed": 0, "params": params, "recall": 1.0}
+        for mode, facts, params in [
+            ("in_weight", 1000, 9000), ("in_weight", 2000, 17000), ("in_weight", 4000, 33000),
+            ("in_tool", 1000, 20000), ("in_tool", 4000, 20000),
+        ]
+    ]  # fmt: skip
+    summary = memory_grids.summarize_capacity(MemoryGrid(), rows, tmp_path / "f.png")
+    assert summary["in_weight_fit"]["params_per_fact"] == pytest.approx(8.0)
+    assert summary["in_weight_fit"]["intercept"] == pytest.approx(1000.0)
+    # 28*12*51 birth dates, 7 countries, 213 cities, 100 occupations: 7.8 bits per fact.
+    assert summary["bits_per_fact"] == pytest.approx(7.81, abs=0.01)
+    assert (tmp_path / "f.png").exists()
+
+
+def test_cpu_profiles_fit_the_issue_grids():
+    capacity = GRIDS["memory_capacity"].config("cpu")
+    assert (capacity.people, capacity.widths) == ([64, 256, 1024], [8, 16, 32, 64])
+    assert len(memory_grids.cells(capacity)) == 24
+    assert GRIDS["memory_compressibility"].config("cpu").alphas == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert GRIDS["memory_ood"].config("cpu").ood_questions > 0
+    assert capacity.in_weight.steps(64) == 1000 and capacity.in_weight.steps(1024) == 5000
