@@ -24,6 +24,7 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,8 @@ class GridSpec:
     description: str
     profile: Callable[[str], Any]
     cells: Callable[[Any], list[dict[str, Any]]]
+    cell_config: Callable[[Any, dict[str, Any]], Any]
+    """The dataclass config one cell trains with (a changed one reruns the cell)."""
     run_cell: Callable[[Any, dict[str, Any], Path, str], dict[str, Any]]
     summarize: Callable[[Any, list[dict[str, Any]], Path], dict[str, Any]]
     profiles: tuple[str, ...] = ("cpu", "paper")
@@ -97,8 +100,8 @@ def run_grid(
     if launcher not in LAUNCHERS:
         raise ConfigError(f"launcher {launcher!r} is not valid; choose one of {', '.join(LAUNCHERS)}")
     all_cells = spec.cells(config)
-    fingerprint = json.dumps(to_dict(config), sort_keys=True)
-    todo = [cell for cell in all_cells if not _finished(out, cell, fingerprint)]
+    fingerprints = {cell["id"]: _fingerprint(spec, config, cell) for cell in all_cells}
+    todo = [cell for cell in all_cells if not _finished(out, cell, fingerprints[cell["id"]])]
     print(
         f"[{spec.name}] {len(all_cells)} cells: {len(all_cells) - len(todo)} finished, "
         f"{len(todo)} to run -> {out}"
@@ -118,7 +121,7 @@ def run_grid(
     out.mkdir(parents=True, exist_ok=True)
     (out / "grid.json").write_text(json.dumps({"grid": spec.name, **to_dict(config)}, indent=2))
     if todo:
-        jobs = [(spec.name, config, cell, str(out), fingerprint, device) for cell in todo]
+        jobs = [(spec.name, config, cell, str(out), fingerprints[cell["id"]], device) for cell in todo]
         if launcher == "slurm":
             _run_slurm(spec.name, jobs, out, slurm or SlurmOptions())
         else:
@@ -144,17 +147,22 @@ def run_grid(
 def run_one_cell(
     grid_name: str, config: Any, cell: dict[str, Any], out: str, fingerprint: str, device: str
 ) -> dict[str, Any]:
-    """Run one cell and record its result, or its error, in ``cells/<id>/result.json``."""
+    """Run one cell and record its result, or its error, in ``cells/<id>/result.json``.
+
+    The cell's own output (training logs) goes to ``cells/<id>/log.txt``, so the grid's progress
+    lines stay readable.
+    """
     from scenarios.registry import GRIDS
 
     cell_dir = Path(out) / "cells" / cell["id"]
     cell_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    try:
-        row = {**cell, "status": "ok", **GRIDS[grid_name].run_cell(config, cell, cell_dir, device)}
-    except Exception as error:  # a failing cell is recorded, it does not stop the grid
-        row = {**cell, "status": "failed", "error": f"{type(error).__name__}: {error}"}
-        (cell_dir / "error.txt").write_text(traceback.format_exc())
+    with open(cell_dir / "log.txt", "a") as log, redirect_stdout(log), redirect_stderr(log):
+        try:
+            row = {**cell, "status": "ok", **GRIDS[grid_name].run_cell(config, cell, cell_dir, device)}
+        except Exception as error:  # a failing cell is recorded, it does not stop the grid
+            row = {**cell, "status": "failed", "error": f"{type(error).__name__}: {error}"}
+            traceback.print_exc()
     row["seconds"] = time.perf_counter() - started
     _write_result(cell_dir, row, fingerprint)
     return row
@@ -297,6 +305,12 @@ def _limit_threads(threads: int) -> None:
     import torch
 
     torch.set_num_threads(threads)
+
+
+def _fingerprint(spec: GridSpec, config: Any, cell: dict[str, Any]) -> str:
+    """What a cell's result depends on: its own settings, not the grid's other cells or its summary
+    options, so adding widths or changing the threshold reruns nothing that is done."""
+    return json.dumps(to_dict(spec.cell_config(config, cell)), sort_keys=True)
 
 
 def _finished(out: Path, cell: dict[str, Any], fingerprint: str) -> bool:

@@ -90,15 +90,14 @@ def cells(grid: MemoryGrid) -> list[dict[str, Any]]:
     ]
 
 
-def run_cell(grid: MemoryGrid, cell: dict[str, Any], out: Path, device: str) -> dict[str, Any]:
-    """Train and evaluate one cell into ``out``; return its row of the grid's table."""
-    mode = cell["mode"]
-    training: CellTraining = getattr(grid, mode)
+def cell_config(grid: MemoryGrid, cell: dict[str, Any]) -> MemoryConfig:
+    """The memory-study config one cell trains its mode with."""
+    training: CellTraining = getattr(grid, cell["mode"])
     steps = training.steps(cell["n_people"])
     sft = dataclasses.replace(
         training.sft, max_steps=steps, eval_steps=0, save_steps=max(1, min(training.sft.save_steps, steps))
     )
-    config = MemoryConfig(
+    return MemoryConfig(
         n_people=cell["n_people"],
         alpha=cell["alpha"],
         data_seed=cell["data_seed"],
@@ -106,9 +105,13 @@ def run_cell(grid: MemoryGrid, cell: dict[str, Any], out: Path, device: str) -> 
         heads=grid.heads,
         ood_questions=grid.ood_questions,
         progress=False,
-        **{mode: ModeConfig(width=cell["width"], sft=sft)},
+        **{cell["mode"]: ModeConfig(width=cell["width"], sft=sft)},
     )
-    result = train_and_evaluate(config, mode, out, device, resume=True)
+
+
+def run_cell(grid: MemoryGrid, cell: dict[str, Any], out: Path, device: str) -> dict[str, Any]:
+    """Train and evaluate one cell into ``out``; return its row of the grid's table."""
+    result = train_and_evaluate(cell_config(grid, cell), cell["mode"], out, device, resume=True)
     by_attribute = {f"recall_{k}": v for k, v in result.pop("recall_by_attribute").items()}
     return {**result, **by_attribute, "facts": 4 * cell["n_people"]}
 

@@ -57,7 +57,15 @@ def _grids() -> dict:
     from scenarios.grid import GridSpec
 
     def memory_grid(name: str, description: str, profile, summarize) -> GridSpec:
-        return GridSpec(name, description, profile, memory_grids.cells, memory_grids.run_cell, summarize)
+        return GridSpec(
+            name,
+            description,
+            profile,
+            memory_grids.cells,
+            memory_grids.cell_config,
+            memory_grids.run_cell,
+            summarize,
+        )
 
     specs = [
         memory_grid(

@@ -71,6 +71,8 @@ def test_rerun_skips_finished_cells_and_retries_failed_ones(tmp_path, monkeypatc
     rows = {r["id"]: r for r in read_table(tmp_path / "results.csv")}
     assert rows["in_weight-n2-w8-a1-s0"]["status"] == "failed"
     assert "RuntimeError: out of disk" in rows["in_weight-n2-w8-a1-s0"]["error"]
+    log = (tmp_path / "cells" / "in_weight-n2-w8-a1-s0" / "log.txt").read_text()
+    assert "Traceback" in log and "out of disk" in log
     assert rows["in_weight-n3-w8-a1-s0"]["status"] == "ok"
 
     ran.clear()
@@ -79,9 +81,16 @@ def test_rerun_skips_finished_cells_and_retries_failed_ones(tmp_path, monkeypatc
     assert summary["failed"] == 0
 
     ran.clear()
-    changed = tiny_grid(modes=["in_weight"], threshold=0.5)
+    run_grid(
+        spec, tiny_grid(modes=["in_weight"], threshold=0.5, widths=[8, 16]), tmp_path, workers=0, device="cpu"
+    )
+    assert sorted(ran) == ["in_weight-n2-w16-a1-s0", "in_weight-n3-w16-a1-s0"]  # only the new cells ran
+
+    ran.clear()
+    changed = tiny_grid(modes=["in_weight"], people=[2])
+    changed.in_weight.sft.learning_rate = 5e-3
     run_grid(spec, changed, tmp_path, workers=0, device="cpu")
-    assert sorted(ran) == ["in_weight-n2-w8-a1-s0", "in_weight-n3-w8-a1-s0"]  # a changed config reruns
+    assert ran == ["in_weight-n2-w8-a1-s0"]  # a cell whose training changed runs again
 
 
 def test_a_killed_cell_resumes_from_its_last_checkpoint(tmp_path):
