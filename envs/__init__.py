@@ -11,7 +11,7 @@ here, with ``max_episode_steps`` so that Gymnasium's ``TimeLimit`` owns truncati
 
 from gymnasium.envs.registration import register, registry
 
-ENV_IDS = ("toolgym/PeopleMemory-v0",)
+ENV_IDS = ("toolgym/PeopleMemory-v0", "toolgym/Calculator-v0")
 
 if "toolgym/PeopleMemory-v0" not in registry:
     register(
@@ -19,3 +19,7 @@ if "toolgym/PeopleMemory-v0" not in registry:
         entry_point="envs.memory.env:PeopleMemoryEnv",
         max_episode_steps=4,
     )
+
+if "toolgym/Calculator-v0" not in registry:
+    # No max_episode_steps: the env's own max_turns (TRL's TextEnvironment option) truncates.
+    register(id="toolgym/Calculator-v0", entry_point="envs.calculator.env:CalculatorEnv")
