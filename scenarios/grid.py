@@ -68,6 +68,10 @@ class SlurmOptions:
     account: str | None = None
     max_array_size: int = 1000
     """Tasks per job array: Slurm refuses larger arrays (its MaxArraySize, 1001 by default)."""
+    cluster: str = "slurm"
+    """submitit's cluster: ``slurm``, or ``local`` / ``debug`` to try the array path on one machine."""
+    poll_s: float = 30.0
+    """Seconds between checks of the submitted tasks."""
 
     def submitit_parameters(self, name: str) -> dict[str, Any]:
         parameters = {
@@ -271,7 +275,7 @@ def _run_slurm(name: str, jobs: list[tuple], out: Path, slurm: SlurmOptions) -> 
     """One submitit job array; waits for it, showing the cells done / running / failed."""
     import submitit
 
-    executor = submitit.AutoExecutor(folder=out / "slurm" / "%j", cluster="slurm")
+    executor = submitit.AutoExecutor(folder=out / "slurm" / "%j", cluster=slurm.cluster)
     parameters = slurm.submitit_parameters(name)
     executor.update_parameters(
         name=parameters.pop("job_name"),
@@ -286,7 +290,7 @@ def _run_slurm(name: str, jobs: list[tuple], out: Path, slurm: SlurmOptions) -> 
         waiting.update(zip(submitted, chunk, strict=True))
     progress = _Progress(name, len(waiting))
     while waiting:
-        time.sleep(30)
+        time.sleep(slurm.poll_s)
         for job in [j for j in waiting if j.done()]:
             grid_job = waiting.pop(job)
             try:

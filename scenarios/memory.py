@@ -161,8 +161,9 @@ def train_and_evaluate(
     from agents.rollout import rollout
     from agents.tokenizer import build_tokenizer
     from envs.trajectory import read_trajectories
-    from learners.sft import evaluate_recall, train_sft
+    from learners.sft import evaluate_recall, resolve_device, train_sft
 
+    device = resolve_device(device)
     mode_config: ModeConfig = getattr(config, mode)
     trajectories = out / "trajectories"
     oracle_path = trajectories / f"oracle_{mode}.jsonl"

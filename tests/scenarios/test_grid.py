@@ -35,7 +35,7 @@ def read_table(path):
 
 
 def test_local_grid_runs_every_cell_in_worker_processes_and_summarises(tmp_path, capsys):
-    summary = run_grid(GRIDS["memory_capacity"], tiny_grid(), tmp_path, workers=2, device="cpu")
+    summary = run_grid(GRIDS["memory_capacity"], tiny_grid(), tmp_path, workers=2)  # device "auto"
     rows = read_table(tmp_path / "results.csv")
     assert {r["id"] for r in rows} == {
         "in_tool-n2-w8-a1-s0", "in_tool-n3-w8-a1-s0", "in_weight-n2-w8-a1-s0", "in_weight-n3-w8-a1-s0"
@@ -201,3 +201,14 @@ def test_cpu_profiles_fit_the_issue_grids():
     assert GRIDS["memory_compressibility"].config("cpu").alphas == [0.0, 0.25, 0.5, 0.75, 1.0]
     assert GRIDS["memory_ood"].config("cpu").ood_questions > 0
     assert capacity.in_weight.steps(64) == 1000 and capacity.in_weight.steps(1024) == 5000
+
+
+def test_the_job_array_path_runs_cells_through_submitit(tmp_path):
+    # submitit's "debug" cluster runs the array's tasks in this process: the same map_array,
+    # job polling and result collection as on Slurm, without a cluster.
+    options = SlurmOptions(cluster="debug", poll_s=0.01)
+    summary = run_grid(
+        GRIDS["memory_capacity"], tiny_grid(modes=["in_weight"]), tmp_path, launcher="slurm", slurm=options
+    )
+    assert summary["cells"] == 2 and summary["failed"] == 0
+    assert {r["status"] for r in read_table(tmp_path / "results.csv")} == {"ok"}
