@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
+import multiprocessing
 import os
 import sys
 import time
@@ -125,7 +126,7 @@ def run_grid(
     out.mkdir(parents=True, exist_ok=True)
     (out / "grid.json").write_text(json.dumps({"grid": spec.name, **to_dict(config)}, indent=2))
     if todo:
-        jobs = [(spec.name, config, cell, str(out), fingerprints[cell["id"]], device) for cell in todo]
+        jobs = [(spec, config, cell, str(out), fingerprints[cell["id"]], device) for cell in todo]
         if launcher == "slurm":
             _run_slurm(spec.name, jobs, out, slurm or SlurmOptions())
         else:
@@ -149,21 +150,20 @@ def run_grid(
 
 
 def run_one_cell(
-    grid_name: str, config: Any, cell: dict[str, Any], out: str, fingerprint: str, device: str
+    spec: GridSpec, config: Any, cell: dict[str, Any], out: str, fingerprint: str, device: str
 ) -> dict[str, Any]:
     """Run one cell and record its result, or its error, in ``cells/<id>/result.json``.
 
     The cell's own output (training logs) goes to ``cells/<id>/log.txt``, so the grid's progress
-    lines stay readable.
+    lines stay readable. Runs in a worker process (or a Slurm task): ``spec`` travels pickled,
+    its functions by reference.
     """
-    from scenarios.registry import GRIDS
-
     cell_dir = Path(out) / "cells" / cell["id"]
     cell_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with open(cell_dir / "log.txt", "a") as log, redirect_stdout(log), redirect_stderr(log):
         try:
-            row = {**cell, "status": "ok", **GRIDS[grid_name].run_cell(config, cell, cell_dir, device)}
+            row = {**cell, "status": "ok", **spec.run_cell(config, cell, cell_dir, device)}
         except Exception as error:  # a failing cell is recorded, it does not stop the grid
             row = {**cell, "status": "failed", "error": f"{type(error).__name__}: {error}"}
             traceback.print_exc()
@@ -231,8 +231,6 @@ def _run_local(name: str, jobs: list[tuple], workers: int | None) -> None:
     threads = max(1, (os.cpu_count() or 1) // workers)
     pending = list(jobs)
     while pending:
-        import multiprocessing
-
         # spawn, not fork: torch's thread pools do not survive a fork.
         with ProcessPoolExecutor(
             workers,
@@ -247,8 +245,8 @@ def _run_local(name: str, jobs: list[tuple], workers: int | None) -> None:
                 while futures:
                     done, _ = wait(futures, return_when=FIRST_COMPLETED)
                     for future in done:
-                        job = futures.pop(future)
-                        progress.finished(future.result())
+                        progress.finished(future.result())  # raises BrokenProcessPool if a worker died
+                        del futures[future]
                     progress.show(min(workers, len(futures)))
             except BrokenProcessPool:
                 # A worker died (out of memory, killed): its cells are recorded as failed, the

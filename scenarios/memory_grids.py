@@ -281,7 +281,8 @@ def _plot_needed(needed, x_key, x_label, title, out: Path, fit=None) -> None:
     axis.set_xlabel(x_label)
     axis.set_ylabel("parameters")
     axis.set_title(title)
-    axis.legend(fontsize=7)
+    if axis.get_legend_handles_labels()[0]:  # nothing to label when no cell has finished
+        axis.legend(fontsize=7)
     _save(figure, out)
 
 

@@ -51,7 +51,7 @@ def test_local_grid_runs_every_cell_in_worker_processes_and_summarises(tmp_path,
     assert "4/4 done, 0 running, 0 failed" in capsys.readouterr().out
 
 
-def test_rerun_skips_finished_cells_and_retries_failed_ones(tmp_path, monkeypatch):
+def test_rerun_skips_finished_cells_and_retries_failed_ones(tmp_path):
     ran, failures_left = [], [1]
     real = memory_grids.run_cell
 
@@ -62,8 +62,7 @@ def test_rerun_skips_finished_cells_and_retries_failed_ones(tmp_path, monkeypatc
             raise RuntimeError("out of disk")
         return real(config, cell, out, device)
 
-    spec = dataclasses.replace(GRIDS["memory_capacity"], run_cell=flaky)
-    monkeypatch.setitem(GRIDS, "memory_capacity", spec)  # workers=0: the cells run in this process
+    spec = dataclasses.replace(GRIDS["memory_capacity"], run_cell=flaky)  # workers=0: run in this process
     grid = tiny_grid(modes=["in_weight"])
 
     summary = run_grid(spec, grid, tmp_path, workers=0, device="cpu")
@@ -212,3 +211,33 @@ def test_the_job_array_path_runs_cells_through_submitit(tmp_path):
     )
     assert summary["cells"] == 2 and summary["failed"] == 0
     assert {r["status"] for r in read_table(tmp_path / "results.csv")} == {"ok"}
+
+
+CRASHING_CELL = """
+import os
+
+def run_cell(config, cell, out, device):
+    if cell["n_people"] == 2:
+        os._exit(1)  # the worker process dies, as when the kernel kills it for memory
+    return {"recall": 1.0, "params": 1}
+
+
+def summarize(grid, rows, figure):
+    return {}
+"""
+
+
+def test_a_worker_that_dies_fails_its_cell_and_the_grid_goes_on(tmp_path, monkeypatch):
+    (tmp_path / "crashing_cell.py").write_text(CRASHING_CELL)
+    monkeypatch.syspath_prepend(str(tmp_path))  # spawned workers get this sys.path
+    import crashing_cell
+
+    spec = dataclasses.replace(
+        GRIDS["memory_capacity"], run_cell=crashing_cell.run_cell, summarize=crashing_cell.summarize
+    )
+    summary = run_grid(spec, tiny_grid(modes=["in_weight"], people=[2, 3, 4]), tmp_path / "grid", workers=1)
+    rows = {r["id"]: r for r in read_table(tmp_path / "grid" / "results.csv")}
+    assert rows["in_weight-n2-w8-a1-s0"]["status"] == "failed"
+    assert "worker process died" in rows["in_weight-n2-w8-a1-s0"]["error"]
+    assert rows["in_weight-n3-w8-a1-s0"]["status"] == rows["in_weight-n4-w8-a1-s0"]["status"] == "ok"
+    assert summary["failed"] == 1
