@@ -12,6 +12,7 @@ call, and a tool error all come back as an observation saying what was wrong.
 
 from __future__ import annotations
 
+import numbers
 import re
 import string
 from dataclasses import dataclass
@@ -64,6 +65,7 @@ class TextEnv(gym.Env[str, str]):
             ``"name"`` for tool answers and env feedback).
         tools: the callable tools by name; each takes the call's argument text and returns text.
         task_id: the identifier of the current task.
+        num_tasks: how many tasks there are (ids ``0..num_tasks - 1``), set by subclasses.
     """
 
     metadata = {"render_modes": ["ansi", "human"], "render_fps": 1}
@@ -100,6 +102,15 @@ class TextEnv(gym.Env[str, str]):
     def demonstration(self) -> list[str]:
         """The assistant turns that solve the current task (privileged: for oracle agents only)."""
         raise NotImplementedError
+
+    def choose_task_id(self, options: dict[str, Any]) -> int:
+        """``options["task_id"]`` checked against ``self.num_tasks``, or one drawn from ``np_random``."""
+        task_id = options.get("task_id")
+        if task_id is None:
+            return int(self.np_random.integers(self.num_tasks))
+        if not isinstance(task_id, numbers.Integral) or not 0 <= task_id < self.num_tasks:
+            raise ValueError(f"options['task_id']={task_id!r} is not valid; use 0..{self.num_tasks - 1}")
+        return int(task_id)
 
     def gold(self) -> str | None:
         """The expected answer of the current task, for records written after the episode."""

@@ -202,11 +202,6 @@ def summarize_compressibility(grid: MemoryGrid, rows: list[dict[str, Any]], out:
 
 def summarize_ood(grid: MemoryGrid, rows: list[dict[str, Any]], out: Path) -> dict[str, Any]:
     """OOD accuracy vs people trained on, per mode and width, above the random agent's floor."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     ok = [r for r in rows if r.get("status") == "ok" and r.get("ood_accuracy") is not None]
     curves: dict[tuple[str, int], dict[int, list[float]]] = {}
     for r in ok:
@@ -219,7 +214,7 @@ def summarize_ood(grid: MemoryGrid, rows: list[dict[str, Any]], out: Path) -> di
         for n, v in sorted(points.items())
     ]
     floor = chance_floor(grid)
-    figure, axis = plt.subplots(figsize=(6.5, 4))
+    figure, axis = _new_figure()
     for (mode, params), points in sorted(curves.items()):
         xs = sorted(points)
         ys = [sum(points[x]) / len(points[x]) for x in xs]
@@ -254,12 +249,7 @@ def chance_floor(grid: MemoryGrid, episodes: int = 1000) -> float:
 
 
 def _plot_needed(needed, x_key, x_label, title, out: Path, fit=None) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axis = plt.subplots(figsize=(6.5, 4))
+    figure, axis = _new_figure()
     for mode in MODES:
         points = [(n[x_key], n["params_needed"]) for n in needed if n["mode"] == mode and n["params_needed"]]
         missed = [
@@ -284,6 +274,15 @@ def _plot_needed(needed, x_key, x_label, title, out: Path, fit=None) -> None:
     if axis.get_legend_handles_labels()[0]:  # nothing to label when no cell has finished
         axis.legend(fontsize=7)
     _save(figure, out)
+
+
+def _new_figure():
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=(6.5, 4))
 
 
 def _save(figure, path: Path) -> None:

@@ -81,17 +81,13 @@ class CalculatorEnv(TextEnv):
         self.num_tasks = num_tasks(self.decimals)
         self.task: Task | None = None
         self.calculator = Calculator()
-        super().__init__({TOOL_NAME: self._calculate}, render_mode=render_mode)
+        super().__init__({TOOL_NAME: self.calculator}, render_mode=render_mode)
 
     def _new_task(self, options: dict[str, Any]) -> tuple[int, str]:
-        task_id = options.get("task_id")
-        if task_id is None:
-            task_id = int(self.np_random.integers(self.num_tasks))
-        elif not isinstance(task_id, numbers.Integral) or not 0 <= task_id < self.num_tasks:
-            raise ValueError(f"options['task_id']={task_id!r} is not valid; use 0..{self.num_tasks - 1}")
-        self.task = task_from_id(int(task_id), self.decimals)
+        task_id = self.choose_task_id(options)
+        self.task = task_from_id(task_id, self.decimals)
         prompt = f"{FEW_SHOT_PROMPT}\n\n{self.task.question}" if self.few_shot else self.task.question
-        return int(task_id), prompt
+        return task_id, prompt
 
     def step(self, action: Any):
         observation, reward, terminated, truncated, info = super().step(action)
@@ -111,9 +107,6 @@ class CalculatorEnv(TextEnv):
     def _reply(self, name: str, content: str, role: str = "user"):
         # TRL's TextEnvironment cuts the tool's answer and closes it with <response>.
         return super()._reply(name, content[: self.max_tool_response] + "<response>", role)
-
-    def _calculate(self, expression: str) -> str:
-        return self.calculator(expression)
 
     def score(self, answer: str) -> float:
         match = RESULT.search(answer)

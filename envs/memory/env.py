@@ -138,12 +138,7 @@ class PeopleMemoryEnv(TextEnv):
         return ATTRIBUTES[self.task_id % len(ATTRIBUTES)]
 
     def _new_task(self, options: dict[str, Any]) -> tuple[int, str]:
-        task_id = options.get("task_id")
-        if task_id is None:
-            task_id = int(self.np_random.integers(self.num_tasks))
-        elif not isinstance(task_id, numbers.Integral) or not 0 <= task_id < self.num_tasks:
-            raise ValueError(f"options['task_id']={task_id!r} is not valid; use 0..{self.num_tasks - 1}")
-        self.task_id = task_id = int(task_id)
+        self.task_id = task_id = self.choose_task_id(options)
         return task_id, QUESTIONS[self.attribute].format(name=self.person.name)
 
     def gold(self) -> str:
