@@ -105,9 +105,19 @@ def _parse(key: str, raw: str, current: Any) -> Any:
         return float(value)
     if isinstance(current, str) and isinstance(value, str):
         return value
+    if isinstance(current, list | tuple) and isinstance(value, str):
+        # Shell-friendly lists: `modes=[in_tool]` or `widths=8,16` as well as JSON.
+        value = [_parse_item(item.strip()) for item in value.strip("[]").split(",") if item.strip()]
     if isinstance(current, list | tuple) and isinstance(value, list):
         return type(current)(value)
     raise ConfigError(f"{key} expects a {type(current).__name__}, got {raw!r}")
+
+
+def _parse_item(raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return raw
 
 
 def _deep_copy(config: Any) -> Any:

@@ -10,7 +10,8 @@ Every cell runs into its own folder (``OUT/cells/<cell id>/``) and ends with a `
 ``OUT/results.csv`` holds one row per cell, ``OUT/summary.json`` and ``OUT/figures/`` the
 aggregate. Re-running the same command skips the finished cells and retries failed or
 unfinished ones (a cell killed mid-training resumes from its last checkpoint); a failing cell is
-recorded with its error and does not stop the grid.
+recorded with its error and does not stop the grid. A cell that a sibling grid (another folder
+beside OUT) already finished with the same config is reused, not retrained.
 """
 
 from __future__ import annotations
@@ -107,10 +108,11 @@ def run_grid(
     all_cells = spec.cells(config)
     fingerprints = {cell["id"]: _fingerprint(spec, config, cell) for cell in all_cells}
     todo = [cell for cell in all_cells if not _finished(out, cell, fingerprints[cell["id"]])]
-    print(
-        f"[{spec.name}] {len(all_cells)} cells: {len(all_cells) - len(todo)} finished, "
-        f"{len(todo)} to run -> {out}"
-    )
+    reused = [cell for cell in todo if _reuse(out, cell, fingerprints[cell["id"]], dry_run)]
+    todo = [cell for cell in todo if cell not in reused]
+    finished = len(all_cells) - len(todo) - len(reused)
+    borrowed = f"{len(reused)} reused from sibling grids, " if reused else ""
+    print(f"[{spec.name}] {len(all_cells)} cells: {finished} finished, {borrowed}{len(todo)} to run -> {out}")
     if dry_run:
         if launcher == "slurm":
             slurm = slurm or SlurmOptions()
@@ -321,6 +323,22 @@ def _finished(out: Path, cell: dict[str, Any], fingerprint: str) -> bool:
         return False
     record = json.loads(path.read_text())
     return record["row"]["status"] == "ok" and record["fingerprint"] == fingerprint
+
+
+def _reuse(out: Path, cell: dict[str, Any], fingerprint: str, dry_run: bool) -> bool:
+    """Take a cell another grid beside ``out`` finished with the same config, rather than retrain it.
+
+    Grids share cells (the OOD grid's models are a subset of the capacity grid's): the row is
+    copied with ``reused_from`` naming the folder that holds the model, checkpoints and logs.
+    """
+    for sibling in sorted(out.parent.glob(f"*/cells/{cell['id']}")):
+        if sibling.parent.parent == out or not _finished(sibling.parent.parent, cell, fingerprint):
+            continue
+        if not dry_run:
+            row = json.loads((sibling / "result.json").read_text())["row"]
+            _write_result(out / "cells" / cell["id"], {**row, "reused_from": str(sibling)}, fingerprint)
+        return True
+    return False
 
 
 def _write_result(cell_dir: Path, row: dict[str, Any], fingerprint: str) -> None:

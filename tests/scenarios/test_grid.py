@@ -29,14 +29,20 @@ def tiny_grid(**changes) -> MemoryGrid:
     return MemoryGrid(**{**values, **changes})
 
 
+@pytest.fixture
+def grid_dir(tmp_path):
+    """A grid folder alone in its parent: grids beside it (other tests') would lend it their cells."""
+    return tmp_path / "grid"
+
+
 def read_table(path):
     with open(path) as file:
         return list(csv.DictReader(file))
 
 
-def test_local_grid_runs_every_cell_in_worker_processes_and_summarises(tmp_path, capsys):
-    summary = run_grid(GRIDS["memory_capacity"], tiny_grid(), tmp_path, workers=2)  # device "auto"
-    rows = read_table(tmp_path / "results.csv")
+def test_local_grid_runs_every_cell_in_worker_processes_and_summarises(grid_dir, capsys):
+    summary = run_grid(GRIDS["memory_capacity"], tiny_grid(), grid_dir, workers=2)  # device "auto"
+    rows = read_table(grid_dir / "results.csv")
     assert {r["id"] for r in rows} == {
         "in_tool-n2-w8-a1-s0", "in_tool-n3-w8-a1-s0", "in_weight-n2-w8-a1-s0", "in_weight-n3-w8-a1-s0"
     }  # fmt: skip
@@ -44,14 +50,14 @@ def test_local_grid_runs_every_cell_in_worker_processes_and_summarises(tmp_path,
     assert all(0.0 <= float(r["recall"]) <= 1.0 and int(r["params"]) == 32 * 64 + 525 * 8 for r in rows)
     assert summary["cells"] == 4 and summary["failed"] == 0
     assert {n["facts"] for n in summary["params_needed"]} == {8, 12}
-    assert (tmp_path / "figures" / "memory_capacity.png").stat().st_size > 0
-    assert json.loads((tmp_path / "summary.json").read_text()) == summary
+    assert (grid_dir / "figures" / "memory_capacity.png").stat().st_size > 0
+    assert json.loads((grid_dir / "summary.json").read_text()) == summary
     for row in rows:  # each cell has its own run folder with its evaluation episodes
-        assert (tmp_path / "cells" / row["id"] / "trajectories" / f"eval_{row['mode']}_train.jsonl").exists()
+        assert (grid_dir / "cells" / row["id"] / "trajectories" / f"eval_{row['mode']}_train.jsonl").exists()
     assert "4/4 done, 0 running, 0 failed" in capsys.readouterr().out
 
 
-def test_rerun_skips_finished_cells_and_retries_failed_ones(tmp_path):
+def test_rerun_skips_finished_cells_and_retries_failed_ones(grid_dir):
     ran, failures_left = [], [1]
     real = memory_grids.run_cell
 
@@ -65,31 +71,56 @@ def test_rerun_skips_finished_cells_and_retries_failed_ones(tmp_path):
     spec = dataclasses.replace(GRIDS["memory_capacity"], run_cell=flaky)  # workers=0: run in this process
     grid = tiny_grid(modes=["in_weight"])
 
-    summary = run_grid(spec, grid, tmp_path, workers=0, device="cpu")
+    summary = run_grid(spec, grid, grid_dir, workers=0, device="cpu")
     assert summary["failed"] == 1  # the grid went on past the failing cell
-    rows = {r["id"]: r for r in read_table(tmp_path / "results.csv")}
+    rows = {r["id"]: r for r in read_table(grid_dir / "results.csv")}
     assert rows["in_weight-n2-w8-a1-s0"]["status"] == "failed"
     assert "RuntimeError: out of disk" in rows["in_weight-n2-w8-a1-s0"]["error"]
-    log = (tmp_path / "cells" / "in_weight-n2-w8-a1-s0" / "log.txt").read_text()
+    log = (grid_dir / "cells" / "in_weight-n2-w8-a1-s0" / "log.txt").read_text()
     assert "Traceback" in log and "out of disk" in log
     assert rows["in_weight-n3-w8-a1-s0"]["status"] == "ok"
 
     ran.clear()
-    summary = run_grid(spec, grid, tmp_path, workers=0, device="cpu")
+    summary = run_grid(spec, grid, grid_dir, workers=0, device="cpu")
     assert ran == ["in_weight-n2-w8-a1-s0"]  # only the failed cell ran again
     assert summary["failed"] == 0
 
     ran.clear()
     run_grid(
-        spec, tiny_grid(modes=["in_weight"], threshold=0.5, widths=[8, 16]), tmp_path, workers=0, device="cpu"
+        spec, tiny_grid(modes=["in_weight"], threshold=0.5, widths=[8, 16]), grid_dir, workers=0, device="cpu"
     )
     assert sorted(ran) == ["in_weight-n2-w16-a1-s0", "in_weight-n3-w16-a1-s0"]  # only the new cells ran
 
     ran.clear()
     changed = tiny_grid(modes=["in_weight"], people=[2])
     changed.in_weight.sft.learning_rate = 5e-3
-    run_grid(spec, changed, tmp_path, workers=0, device="cpu")
+    run_grid(spec, changed, grid_dir, workers=0, device="cpu")
     assert ran == ["in_weight-n2-w8-a1-s0"]  # a cell whose training changed runs again
+
+
+def test_a_sibling_grid_reuses_cells_trained_with_the_same_config(tmp_path):
+    capacity = tiny_grid(modes=["in_weight"], ood_questions=4)
+    run_grid(GRIDS["memory_capacity"], capacity, tmp_path / "capacity", workers=0, device="cpu")
+
+    ran = []
+
+    def counted(config, cell, out, device):
+        ran.append(cell["id"])
+        return memory_grids.run_cell(config, cell, out, device)
+
+    spec = dataclasses.replace(GRIDS["memory_ood"], run_cell=counted)
+    ood = tiny_grid(modes=["in_weight"], people=[2, 5], ood_questions=4)
+    run_grid(spec, ood, tmp_path / "ood", workers=0, device="cpu")
+    assert ran == ["in_weight-n5-w8-a1-s0"]  # n2 was reused; n5 is new to both grids
+    rows = {r["id"]: r for r in read_table(tmp_path / "ood" / "results.csv")}
+    assert rows["in_weight-n2-w8-a1-s0"]["reused_from"] == str(
+        tmp_path / "capacity" / "cells" / "in_weight-n2-w8-a1-s0"
+    )
+
+    ran.clear()
+    other = tiny_grid(modes=["in_weight"], people=[3], ood_questions=8)  # a different config
+    run_grid(spec, other, tmp_path / "ood8", workers=0, device="cpu")
+    assert ran == ["in_weight-n3-w8-a1-s0"]
 
 
 def test_a_killed_cell_resumes_from_its_last_checkpoint(tmp_path):
@@ -196,21 +227,26 @@ def test_capacity_summary_fits_params_per_fact(tmp_path):
 def test_cpu_profiles_fit_the_issue_grids():
     capacity = GRIDS["memory_capacity"].config("cpu")
     assert (capacity.people, capacity.widths) == ([64, 256, 1024], [8, 16, 32, 64])
-    assert len(memory_grids.cells(capacity)) == 24
+    ids = [cell["id"] for cell in memory_grids.cells(capacity)]
+    assert len(ids) == 21 and "in_tool-n64-w8-a1-s0" not in ids  # in-tool starts at width 16
     assert GRIDS["memory_compressibility"].config("cpu").alphas == [0.0, 0.25, 0.5, 0.75, 1.0]
-    assert GRIDS["memory_ood"].config("cpu").ood_questions > 0
-    assert capacity.in_weight.steps(64) == 1000 and capacity.in_weight.steps(1024) == 5000
+    assert capacity.in_weight.steps(64) == 3000 and capacity.in_weight.steps(1024) == 5000
+    # Every OOD cell is a capacity cell with the same training, so it is reused, not retrained.
+    ood = GRIDS["memory_ood"].config("cpu")
+    shared = {cell["id"]: cell for cell in memory_grids.cells(capacity)}
+    for cell in memory_grids.cells(ood):
+        assert memory_grids.cell_config(ood, cell) == memory_grids.cell_config(capacity, shared[cell["id"]])
 
 
-def test_the_job_array_path_runs_cells_through_submitit(tmp_path):
+def test_the_job_array_path_runs_cells_through_submitit(grid_dir):
     # submitit's "debug" cluster runs the array's tasks in this process: the same map_array,
     # job polling and result collection as on Slurm, without a cluster.
     options = SlurmOptions(cluster="debug", poll_s=0.01)
     summary = run_grid(
-        GRIDS["memory_capacity"], tiny_grid(modes=["in_weight"]), tmp_path, launcher="slurm", slurm=options
+        GRIDS["memory_capacity"], tiny_grid(modes=["in_weight"]), grid_dir, launcher="slurm", slurm=options
     )
     assert summary["cells"] == 2 and summary["failed"] == 0
-    assert {r["status"] for r in read_table(tmp_path / "results.csv")} == {"ok"}
+    assert {r["status"] for r in read_table(grid_dir / "results.csv")} == {"ok"}
 
 
 CRASHING_CELL = """

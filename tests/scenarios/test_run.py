@@ -87,3 +87,10 @@ def test_tiny_memory_run_writes_the_run_folder(tmp_path, capsys):
     # resuming a finished run trains nothing again
     assert main([*argv, "--resume"]) == 0
     assert "already trained" in capsys.readouterr().out
+
+
+def test_list_options_take_json_or_shell_friendly_lists():
+    from scenarios.memory_grids import capacity_profile
+
+    grid = apply_overrides(capacity_profile("cpu"), ["modes=[in_tool]", "widths=8,16", "people=[64, 128]"])
+    assert grid.modes == ["in_tool"] and grid.widths == [8, 16] and grid.people == [64, 128]
