@@ -12,7 +12,8 @@ from agents.tokenizer import turn_stop_ids
 class LMAgent(Agent):
     """Plays a causal LM: renders each conversation with the tokenizer's chat template, generates
     the next turn for the whole batch at once (``model.generate``, KV cache, left padding) and stops
-    each sequence at its own end of turn (any role token, or ``eos``).
+    each sequence at its own end of turn: a role token or ``eos`` (not part of the turn's text), or
+    one of ``stop_strings`` (kept at the end of the turn, as the env reads it: ``<call>``).
 
     Args:
         model: a Hugging Face causal LM.
@@ -22,6 +23,8 @@ class LMAgent(Agent):
         temperature, top_p: sampling settings.
         batch_size: most conversations generated together; larger batches are split.
         name: written into trajectory records.
+        stop_strings: text that ends a turn and belongs to it (an env's ``turn_ends``). One that is
+            a single token stops on that token; others go to ``generate(stop_strings=...)``.
     """
 
     def __init__(
@@ -34,12 +37,16 @@ class LMAgent(Agent):
         top_p: float = 1.0,
         batch_size: int = 512,
         name: str = "lm",
+        stop_strings: Sequence[str] = (),
     ):
         self.model, self.tokenizer = model, tokenizer
         self.max_new_tokens, self.do_sample = max_new_tokens, do_sample
         self.temperature, self.top_p, self.batch_size = temperature, top_p, batch_size
         self.name = name
-        self.stop_ids = turn_stop_ids(tokenizer)
+        vocabulary = tokenizer.get_vocab()
+        self.kept_stop_ids = {vocabulary[text] for text in stop_strings if text in vocabulary}
+        self.stop_strings = [text for text in stop_strings if text not in vocabulary]
+        self.stop_ids = sorted(set(turn_stop_ids(tokenizer)) | self.kept_stop_ids)
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else self.stop_ids[-1]
 
     def act(self, conversations: Sequence[Conversation], hints: dict[str, Sequence[Any]]) -> list[str]:
@@ -64,6 +71,8 @@ class LMAgent(Agent):
         was_training = self.model.training
         self.model.eval()
         sampling = {"temperature": self.temperature, "top_p": self.top_p} if self.do_sample else {}
+        if self.stop_strings:
+            sampling.update(stop_strings=self.stop_strings, tokenizer=self.tokenizer)
         with torch.inference_mode():
             output = self.model.generate(
                 input_ids=input_ids.to(device),
@@ -79,5 +88,12 @@ class LMAgent(Agent):
         stops = set(self.stop_ids)
         for row in output[:, width:].tolist():
             end = next((i for i, token in enumerate(row) if token in stops), len(row))
-            turns.append(self.tokenizer.decode(row[:end], skip_special_tokens=False))
+            end += end < len(row) and row[end] in self.kept_stop_ids
+            turns.append(
+                self._cut_at_stop_string(self.tokenizer.decode(row[:end], skip_special_tokens=False))
+            )
         return turns
+
+    def _cut_at_stop_string(self, text: str) -> str:
+        ends = [text.index(stop) + len(stop) for stop in self.stop_strings if stop in text]
+        return text[: min(ends)] if ends else text

@@ -46,6 +46,18 @@ CHAT_TEMPLATE = (
 
 def build_tokenizer() -> PreTrainedTokenizerFast:
     """The 260-token byte-level tokenizer with its chat template; no files, no downloads."""
+    return byte_level_tokenizer(
+        list(ROLE_TOKENS), eos=EOD, chat_template=CHAT_TEMPLATE, extra=[USER, ASSISTANT, DATABASE]
+    )
+
+
+def byte_level_tokenizer(
+    special_tokens: list[str], eos: str, chat_template: str, extra: list[str] = ()
+) -> PreTrainedTokenizerFast:
+    """One token per byte (id = byte value), then ``special_tokens`` from id 256 on, in order.
+
+    ``eos`` (one of them) also pads; ``extra`` lists the others that must never be split.
+    """
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers
     from tokenizers.pre_tokenizers import ByteLevel
 
@@ -58,19 +70,20 @@ def build_tokenizer() -> PreTrainedTokenizerFast:
     backend = Tokenizer(models.BPE(vocab=vocab, merges=[]))
     backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
     backend.decoder = decoders.ByteLevel()
-    backend.add_special_tokens(list(ROLE_TOKENS))  # ids 256..259, in this order
+    backend.add_special_tokens(list(special_tokens))  # ids 256, 257, ... in this order
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=backend,
         bos_token=None,
-        eos_token=EOD,
-        pad_token=EOD,
-        additional_special_tokens=[USER, ASSISTANT, DATABASE],
+        eos_token=eos,
+        pad_token=eos,
+        additional_special_tokens=list(extra),
         clean_up_tokenization_spaces=False,
         model_max_length=1024,
     )
-    tokenizer.chat_template = CHAT_TEMPLATE
-    ids = tokenizer.convert_tokens_to_ids(list(ROLE_TOKENS))
-    if ids != [256, 257, 258, 259] or len(tokenizer) != 260:
+    tokenizer.chat_template = chat_template
+    ids = tokenizer.convert_tokens_to_ids(list(special_tokens))
+    expected = list(range(256, 256 + len(special_tokens)))
+    if ids != expected or len(tokenizer) != expected[-1] + 1:
         raise RuntimeError(f"unexpected special token ids {ids} / vocabulary {len(tokenizer)}")
     return tokenizer
 

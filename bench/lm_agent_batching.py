@@ -1,12 +1,14 @@
 """Batched LM-agent episodes against playing them one at a time, in one run.
 
-    python bench/lm_agent_batching.py [--model PATH] [--episodes 64] [--width 64]
+    python bench/lm_agent_batching.py [--env memory|calculator] [--model PATH] [--episodes 64]
 
-Plays the same PeopleMemory questions with ``LMAgent`` twice: all episodes through one vector
-env of ``--episodes`` sub-envs (one batched ``generate`` call per turn, KV cache), then one
-episode at a time (batch 1). With ``--model`` a trained checkpoint plays (``runs/*/checkpoints/
-in_tool/final``), so turns end at the model's own end-of-turn token; without it a fresh model
-of ``--width`` plays and every turn runs to ``--max-new-tokens``.
+Plays the same questions with ``LMAgent`` twice: all episodes through one vector env of
+``--episodes`` sub-envs (one batched ``generate`` call per turn, KV cache), then one episode at
+a time (batch 1, as TRL's TextEnvironment generated one history at a time). With ``--model`` a
+trained checkpoint plays (``runs/*/checkpoints/in_tool/final``, or the calculator study's
+starting model in ``runs/cache/calculator-*/final``), so turns end where the model ends them;
+without it a fresh model of ``--width`` plays and every turn runs to ``--max-new-tokens``.
+``--sample`` samples as PPO's rollouts do (greedy otherwise).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import gymnasium as gym
 import torch
 
 import envs  # noqa: F401
+from agents.calculator_tokenizer import build_calculator_tokenizer
 from agents.lm_agent import LMAgent
 from agents.model import build_model, load_model
 from agents.rollout import rollout
@@ -30,22 +33,33 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=64)
     parser.add_argument("--width", type=int, default=64)
     parser.add_argument("--max-new-tokens", type=int, default=96)
+    parser.add_argument("--env", choices=("memory", "calculator"), default="memory")
+    parser.add_argument("--sample", action="store_true", help="sample (PPO rollouts) instead of greedy")
     args = parser.parse_args()
 
+    build = build_calculator_tokenizer if args.env == "calculator" else build_tokenizer
     if args.model:
         model, tokenizer = load_model(args.model)
     else:
         torch.manual_seed(0)
-        model, tokenizer = build_model(width=args.width), build_tokenizer()
+        tokenizer = build()
+        model = build_model(width=args.width, vocab_size=len(tokenizer))
     mode = "in_tool" if args.model is None or "in_tool" in args.model else "in_weight"
 
     def make_env():
+        if args.env == "calculator":
+            return gym.make("toolgym/Calculator-v0")
         return gym.make("toolgym/PeopleMemory-v0", n_people=1000, mode=mode)
 
-    tasks = [{"task_id": i} for i in range(args.episodes)]
+    turn_ends = make_env().unwrapped.turn_ends
+    tasks = [{"task_id": i * 37} for i in range(args.episodes)]
     timings = {}
     for label, batch in (("batched", args.episodes), ("one at a time", 1)):
-        agent = LMAgent(model, tokenizer, max_new_tokens=args.max_new_tokens, batch_size=batch)
+        torch.manual_seed(0)
+        agent = LMAgent(
+            model, tokenizer, max_new_tokens=args.max_new_tokens, batch_size=batch,
+            do_sample=args.sample, stop_strings=turn_ends,
+        )  # fmt: skip
         start = time.perf_counter()
         episodes = rollout(make_env, agent, tasks=tasks, num_envs=batch)
         timings[label] = time.perf_counter() - start

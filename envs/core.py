@@ -66,9 +66,13 @@ class TextEnv(gym.Env[str, str]):
         tools: the callable tools by name; each takes the call's argument text and returns text.
         task_id: the identifier of the current task.
         num_tasks: how many tasks there are (ids ``0..num_tasks - 1``), set by subclasses.
+        turn_ends: text that ends an assistant turn and belongs to it (TRL's ``<call>`` and
+            ``<submit>``); a language-model agent stops generating there. Empty when the
+            tokenizer's role tokens end the turns.
     """
 
     metadata = {"render_modes": ["ansi", "human"], "render_fps": 1}
+    turn_ends: tuple[str, ...] = ()
 
     def __init__(self, tools: dict[str, Any], render_mode: str | None = None):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:

@@ -77,7 +77,10 @@ def train_sft(
     """
     device = resolve_device(device)
     output_dir = Path(output_dir)
-    dataset = Dataset.from_list(assistant_only_examples(tokenizer, [t.messages for t in trajectories]))
+    examples = assistant_only_examples(tokenizer, [t.messages for t in trajectories])
+    if not config.assistant_only_loss:  # causal LM: every token, the questions and tool answers too
+        examples = [{"input_ids": e["input_ids"], "labels": e["input_ids"]} for e in examples]
+    dataset = Dataset.from_list(examples)
     use_bf16 = _use_bf16(config.precision, device)
     args = TrainingArguments(
         output_dir=str(output_dir),

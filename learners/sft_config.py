@@ -39,5 +39,7 @@ class SFTConfig:
     """Checkpoints kept."""
     seed: int = 0
     """Seed of the data order."""
+    assistant_only_loss: bool = True
+    """Loss on the assistant's spans only; False: on every token (causal LM pre-training)."""
     precision: str = "auto"
     """``auto`` (bf16 on CUDA devices that support it, fp32 elsewhere), ``fp32`` or ``bf16``."""

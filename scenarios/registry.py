@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scenarios import memory
+from scenarios import calculator, memory
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,12 @@ SCENARIOS = {
             description="in-tool vs in-weight SFT on 1,000 people's facts: recall, OOD accuracy, parameters",
             profiles={"cpu": lambda: memory.cpu_profile(1000), "paper": lambda: memory.paper_profile(1000)},
             run=memory.run_memory,
+        ),
+        Scenario(
+            name="calculator_ppo",
+            description="PPO teaches a small LM when to call a calculator (TRL's learning-tools study)",
+            profiles={"cpu": calculator.cpu_profile, "paper": calculator.paper_profile},
+            run=calculator.run_calculator,
         ),
     ]
 }

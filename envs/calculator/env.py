@@ -62,6 +62,8 @@ class CalculatorEnv(TextEnv):
     - v0: initial version.
     """
 
+    turn_ends = ("<call>", "<submit>")
+
     def __init__(
         self,
         decimals: bool = False,

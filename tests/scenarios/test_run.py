@@ -43,7 +43,7 @@ def test_list_names_the_scenarios(capsys):
         (["memory_1000", "--set", "widht=3"], "Allowed keys: n_people"),
         (["memory_1000", "--set", "n_people=many"], "n_people expects a int"),
         (["memory_1000", "--set", "n_people"], "key=value"),
-        (["memory_9"], "unknown scenario 'memory_9'; scenarios: memory_1000"),
+        (["memory_9"], "unknown scenario 'memory_9'; scenarios: calculator_ppo, memory_1000"),
         (["memory_1000", "--profile", "gpu"], "profile 'gpu' is not valid"),
         (["memory_1000", "--resume"], "--resume needs --out"),
     ],

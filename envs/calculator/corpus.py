@@ -1,0 +1,55 @@
+"""The calculator study's pre-training corpus: a writer who often skips the calculator.
+
+TRL's example starts PPO from a GPT-2 that can read the format but rarely uses the tool well.
+Nothing is downloaded here, so the starting model is pre-trained from scratch on transcripts of
+``toolgym/Calculator-v0`` in which the writer calls the calculator on a ``tool_rate`` share of
+the questions (and then answers with its result) and otherwise answers from memory, right only a
+``memory_accuracy`` share of the time (else off by 1 to 10). A model that imitates the writer
+knows the format and how to use the tool, and starts well below 0.5 reward: what PPO must learn
+is *when* to call it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from envs.calculator.env import CalculatorEnv
+from tools.calculator import format_number
+
+
+@dataclass
+class CorpusConfig:
+    """How the pre-training transcripts are written."""
+
+    transcripts: int = 20_000
+    """Transcripts in the corpus (tasks drawn with replacement)."""
+    tool_rate: float = 0.2
+    """Share of transcripts that call the calculator."""
+    memory_accuracy: float = 0.2
+    """Share of the answers from memory that are right."""
+    seed: int = 0
+    """Seed of the tasks and of the writer's choices."""
+
+
+def write_transcripts(config: CorpusConfig, decimals: bool = False) -> list[list[dict[str, str]]]:
+    """The corpus, each transcript an episode of the env played by the writer (chat messages);
+    ``decimals``: tasks of ``Calculator-v0(decimals=True)``."""
+    rng = np.random.default_rng(config.seed)
+    env = CalculatorEnv(decimals=decimals, max_turns=2)
+    corpus = []
+    for task_id in rng.integers(env.num_tasks, size=config.transcripts):
+        env.reset(options={"task_id": int(task_id)})
+        if rng.random() < config.tool_rate:
+            turns = env.demonstration()
+        else:
+            answer = env.task.answer
+            if rng.random() >= config.memory_accuracy:
+                answer += int(rng.integers(1, 11)) * (1 if rng.random() < 0.5 else -1)
+            turns = [f"Result={format_number(answer)}<submit>"]
+        for turn in turns:
+            env.step(turn)
+        corpus.append([{"role": m["role"], "content": m["content"]} for m in env.messages])
+    env.close()
+    return corpus

@@ -1,0 +1,306 @@
+"""The PPO learner: clipped policy optimisation on env rewards, over multi-turn tool-using rollouts.
+
+Built on TRL's ``GRPOTrainer`` (TRL 1.x has no ``PPOTrainer`` or ``TextEnvironment`` any more)
+with a ``rollout_func`` that plays toolgym envs:
+
+- **Rollouts.** Each step, ``tasks_per_step`` tasks are each played ``rollouts_per_task`` times by
+  the policy itself (:class:`~agents.lm_agent.LMAgent`, sampling), all episodes at once through a
+  Gymnasium vector env: one batched ``generate`` per turn for the whole batch, tool answers fed
+  live. An episode is one token stream: the prompt, then every assistant turn and every tool
+  answer. ``env_mask`` is 1 on the tokens the model generated and 0 on those the env wrote, so
+  the loss never trains on tool output (TRL's tool mask).
+- **Objective.** PPO's clipped surrogate, per token of the model's own text:
+  ``-min(r A, clip(r, 1 - eps, 1 + eps) A)`` with ``r = pi(a|s) / pi_old(a|s)``, averaged over
+  the active tokens of the batch (TRL's ``dapo`` aggregation, no length bias). Each batch of
+  rollouts is optimised for ``ppo_epochs`` consecutive steps; from the second the ratio departs
+  from 1 and the clip acts. Optional penalty ``kl_coef * KL(pi || pi_start)`` (the k3 estimator).
+- **Advantage.** No value network: the episode's reward minus the mean reward of the
+  ``rollouts_per_task`` episodes of the same task (GRPO's group baseline), divided by the group's
+  standard deviation (``scale_rewards="group"``), the batch's (``"batch"``) or not at all
+  (``"none"``). Every token of an episode gets its episode's advantage (rewards are terminal).
+
+TensorBoard (``tb/``): TRL's reward, reward std, KL, loss, clip fractions, entropy and lengths,
+plus ``env/tool_call_rate``, ``env/success_rate``, ``env/turns`` and ``rollout/tokens_per_s``
+(tokens generated per second of rollout) and ``train/tokens_per_s`` (episode tokens per second
+of the whole step).
+
+Works with any registered toolgym env: it only needs the env factory, reset options naming the
+tasks, and the env's ``turn_ends`` (where the agent stops generating).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from statistics import fmean
+from typing import Any
+
+import gymnasium as gym
+import torch
+from datasets import Dataset
+from torch.utils.tensorboard import SummaryWriter
+from transformers import TrainerCallback
+from transformers.integrations import TensorBoardCallback
+from trl import GRPOConfig, GRPOTrainer
+
+from agents.lm_agent import LMAgent
+from agents.rollout import rollout
+from envs.trajectory import Trajectory, append_trajectories
+from learners.ppo_config import PPOConfig
+from learners.sft import _last_checkpoint, _markdown_table, _plain, _use_bf16, attach_tokens, resolve_device
+
+SCALE_REWARDS = ("group", "batch", "none")
+
+
+def train_ppo(
+    model,
+    tokenizer,
+    make_env: Callable[[], gym.Env],
+    tasks: Sequence[dict[str, Any]],
+    config: PPOConfig,
+    output_dir: str | os.PathLike,
+    tb_dir: str | os.PathLike | None = None,
+    rollout_path: str | os.PathLike | None = None,
+    resume: bool = False,
+    device: str = "auto",
+    progress: bool = True,
+    callbacks: Sequence[TrainerCallback] = (),
+):
+    """Train ``model`` by PPO on the rewards of ``make_env``'s episodes; return the trained model.
+
+    Args:
+        model: a Hugging Face causal LM (the policy; also the starting point of the KL penalty).
+        tokenizer: its tokenizer, with a chat template that marks generation spans.
+        make_env: builds one env (e.g. ``lambda: gym.make("toolgym/Calculator-v0")``).
+        tasks: the reset options of the training tasks (``{"task_id": i}``), drawn in random order.
+        config: the learner's options.
+        output_dir: checkpoints go to ``output_dir/checkpoint-*``, the final model to ``output_dir/final``.
+        tb_dir: TensorBoard folder (default ``output_dir/tb``).
+        rollout_path: JSONL file every training episode is appended to (with token ids and masks).
+        resume: continue from the last checkpoint in ``output_dir`` if there is one.
+        device: ``cpu``, ``cuda`` or ``auto``.
+        progress: show a progress bar.
+        callbacks: extra ``transformers.TrainerCallback`` objects.
+    """
+    if config.scale_rewards not in SCALE_REWARDS:
+        raise ValueError(
+            f"scale_rewards={config.scale_rewards!r} is not valid; choose one of {', '.join(SCALE_REWARDS)}"
+        )
+    if not tasks:
+        raise ValueError("train_ppo needs at least one task")
+    device = resolve_device(device)
+    output_dir = Path(output_dir)
+    player = EnvRollouts(make_env, tasks, tokenizer, config, rollout_path)
+    batch = config.tasks_per_step * config.rollouts_per_task
+    args = GRPOConfig(
+        output_dir=str(output_dir),
+        learning_rate=config.learning_rate,
+        lr_scheduler_type="constant_with_warmup",
+        warmup_steps=config.warmup_steps,
+        max_grad_norm=config.max_grad_norm,
+        max_steps=config.max_steps,
+        per_device_train_batch_size=batch,
+        num_generations=config.rollouts_per_task,
+        num_iterations=config.ppo_epochs,
+        epsilon=config.clip_epsilon,
+        beta=config.kl_coef,
+        scale_rewards=config.scale_rewards,
+        loss_type="dapo",
+        temperature=config.temperature,
+        top_p=config.top_p,
+        max_completion_length=config.max_completion_length,
+        logging_steps=config.logging_steps,
+        save_steps=config.save_steps,
+        save_total_limit=config.save_total_limit,
+        seed=config.seed,
+        data_seed=config.seed,
+        use_cpu=device == "cpu",
+        bf16=_use_bf16(config.precision, device),
+        report_to=[],
+        disable_tqdm=not progress,
+        remove_unused_columns=False,
+    )
+    if config.kl_coef > 0:
+        _keep_reference(model, output_dir / "reference")
+    writer = SummaryWriter(str(tb_dir or output_dir / "tb"))
+    trainer = EnvGRPOTrainer(
+        player,
+        model=model,
+        reward_funcs=[env_reward],
+        args=args,
+        train_dataset=player.dataset(),
+        processing_class=tokenizer,
+        rollout_func=player,
+        callbacks=[TensorBoardCallback(writer), *callbacks],
+    )
+    writer.add_text("hyperparameters", _markdown_table(vars(config)))
+    checkpoint = resume and _last_checkpoint(output_dir)
+    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    trainer.save_model(str(output_dir / "final"))
+    tokenizer.save_pretrained(str(output_dir / "final"))
+    writer.close()
+    return trainer.model
+
+
+def _keep_reference(model, folder: Path) -> None:
+    """Save the starting model once, where TRL loads the KL penalty's reference model from.
+
+    TRL builds the reference from the policy's ``name_or_path``, which a model built from a config
+    does not have; a resumed run keeps the first run's starting model as its reference.
+    """
+    if not (folder / "config.json").exists():
+        model.save_pretrained(folder)
+    model.config._name_or_path = str(folder)
+
+
+def env_reward(prompts, completions, env_reward: list[float], **_) -> list[float]:
+    """The reward function TRL calls: the env's reward of each episode, passed on by the rollout."""
+    return list(env_reward)
+
+
+class EnvRollouts:
+    """TRL's ``rollout_func``: plays the prompts' tasks in the env and returns their token streams.
+
+    TRL hands it each step's prompts (already repeated ``rollouts_per_task`` times) and expects one
+    episode per prompt: ``prompt_ids``, ``completion_ids`` (every token after the prompt, model's
+    and env's), ``logprobs`` (the sampling log-probabilities of the completion tokens, 0 on env
+    tokens) and ``env_mask``; ``env_reward`` reaches :func:`env_reward`.
+    """
+
+    def __init__(
+        self,
+        make_env: Callable[[], gym.Env],
+        tasks: Sequence[dict[str, Any]],
+        tokenizer,
+        config: PPOConfig,
+        rollout_path: str | os.PathLike | None = None,
+    ):
+        self.make_env, self.tokenizer, self.config = make_env, tokenizer, config
+        self.rollout_path = rollout_path
+        env = make_env()
+        self.env_id = env.spec.id if env.spec else type(env.unwrapped).__name__
+        self.turn_ends = tuple(getattr(env.unwrapped, "turn_ends", ()))
+        # The prompt is the task's first observation; TRL passes prompts only, so each prompt
+        # leads back to its task's reset options.
+        self.task_of: dict[str, dict[str, Any]] = {}
+        for options in tasks:
+            observation, _ = env.reset(options=dict(options))
+            self.task_of.setdefault(observation, dict(options))
+        env.close()
+        self.played = 0
+        self.stats: dict[str, float] = {}
+
+    def dataset(self) -> Dataset:
+        return Dataset.from_list([{"prompt": prompt} for prompt in self.task_of])
+
+    def __call__(self, prompts: list[str], trainer: GRPOTrainer) -> dict[str, list]:
+        model = trainer.accelerator.unwrap_model(trainer.model)
+        config = self.config
+        agent = LMAgent(
+            model,
+            self.tokenizer,
+            max_new_tokens=config.max_new_tokens,
+            do_sample=True,
+            temperature=config.temperature,
+            top_p=config.top_p,
+            batch_size=len(prompts),
+            name="ppo",
+            stop_strings=self.turn_ends,
+        )
+        started = time.perf_counter()
+        episodes = rollout(
+            self.make_env,
+            agent,
+            tasks=[self.task_of[prompt] for prompt in prompts],
+            num_envs=len(prompts),
+            seed=config.seed * 1_000_003 + self.played,
+            run_id=f"ppo-step{trainer.state.global_step}",
+        )
+        rollout_seconds = time.perf_counter() - started
+        self.played += len(episodes)
+        attach_tokens(self.tokenizer, episodes)
+        if self.rollout_path is not None and trainer.is_world_process_zero():
+            append_trajectories(self.rollout_path, episodes)
+        streams = [split_prompt(self.tokenizer, episode) for episode in episodes]
+        completion_ids = [c[: config.max_completion_length] for _, c, _ in streams]
+        env_mask = [m[: config.max_completion_length] for _, _, m in streams]
+        logprobs = sampling_logprobs(
+            model, [p for p, _, _ in streams], completion_ids, env_mask, config.temperature
+        )
+        generated = sum(sum(mask) for mask in env_mask)
+        self.stats = {
+            "env/tool_call_rate": _mean(e.metrics.get("tool_calls", 0) > 0 for e in episodes),
+            "env/success_rate": _mean(e.reward >= 1.0 for e in episodes),
+            "env/turns": _mean(e.metrics.get("turns", 0) for e in episodes),
+            "rollout/tokens_per_s": generated / max(rollout_seconds, 1e-9),
+            "rollout/seconds": rollout_seconds,
+        }
+        return {
+            "prompt_ids": [p for p, _, _ in streams],
+            "completion_ids": completion_ids,
+            "logprobs": logprobs,
+            "env_mask": env_mask,
+            "env_reward": [e.reward for e in episodes],
+        }
+
+
+def split_prompt(tokenizer, episode: Trajectory) -> tuple[list[int], list[int], list[int]]:
+    """An episode's token stream cut after the prompt: (prompt ids, completion ids, env mask).
+
+    The prompt is the first observation rendered with the generation prompt, exactly what the
+    agent was given; the rest is the model's turns (mask 1) and the env's answers (mask 0).
+    """
+    prompt = tokenizer.apply_chat_template(
+        [_plain(episode.messages[0])], add_generation_prompt=True, tokenize=True, return_dict=False
+    )
+    ids, mask = episode.token_ids, episode.loss_mask
+    if ids[: len(prompt)] != prompt:
+        raise ValueError("the chat template does not render the prompt as the start of the episode")
+    return prompt, ids[len(prompt) :], mask[len(prompt) :]
+
+
+def sampling_logprobs(
+    model, prompts: list[list[int]], completions: list[list[int]], masks: list[list[int]], temperature: float
+) -> list[list[float]]:
+    """Log-probabilities of the completion tokens under ``model`` at ``temperature`` (0 where
+    mask is 0): what the rollout sampled from, since the policy has not changed since."""
+    from torch.nn.utils.rnn import pad_sequence
+
+    sequences = [torch.tensor(p + c) for p, c in zip(prompts, completions, strict=True)]
+    lengths = torch.tensor([len(s) for s in sequences])
+    input_ids = pad_sequence(sequences, batch_first=True, padding_value=0).to(model.device)
+    attention = (torch.arange(input_ids.shape[1])[None, :] < lengths[:, None]).long().to(model.device)
+    with torch.inference_mode():
+        logits = model(input_ids=input_ids, attention_mask=attention).logits.float() / temperature
+    logps = torch.log_softmax(logits[:, :-1], dim=-1).gather(-1, input_ids[:, 1:, None])[..., 0].cpu()
+    result = []
+    for row, (prompt, completion, mask) in enumerate(zip(prompts, completions, masks, strict=True)):
+        values = logps[row, len(prompt) - 1 : len(prompt) - 1 + len(completion)].tolist()
+        result.append([v if keep else 0.0 for v, keep in zip(values, mask, strict=True)])
+    return result
+
+
+class EnvGRPOTrainer(GRPOTrainer):
+    """``GRPOTrainer`` whose logs also carry the rollouts' env statistics and throughput."""
+
+    def __init__(self, player: EnvRollouts, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.player = player
+        self._step_started = time.perf_counter()
+        self._tokens_at_start = 0
+
+    def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
+        if "loss" in logs:  # a training log, not the final summary
+            logs.update(self.player.stats)
+            tokens = self.state.num_input_tokens_seen
+            seconds = time.perf_counter() - self._step_started
+            if seconds > 0 and tokens > self._tokens_at_start:
+                logs["train/tokens_per_s"] = (tokens - self._tokens_at_start) / seconds
+            self._step_started, self._tokens_at_start = time.perf_counter(), tokens
+        super().log(logs, start_time)
+
+
+def _mean(values) -> float:
+    return fmean(float(v) for v in values)

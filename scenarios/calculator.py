@@ -1,0 +1,316 @@
+"""The calculator study: a language model learns by reinforcement when to use a calculator (seed 003).
+
+TRL's "learning to use a calculator" example, on today's libraries: a small LM that knows the
+format but mostly answers arithmetic from memory (pre-trained from scratch on
+:mod:`envs.calculator.corpus`, cached) is trained by PPO (:mod:`learners.ppo`) on the reward of
+``toolgym/Calculator-v0``, with the calculator's output masked out of the loss. Reward and
+tool-call rate are measured before and after; ``seeds=N`` repeats PPO from the same starting
+model with N seeds and draws mean reward vs step with the spread across seeds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from statistics import fmean
+from typing import Any
+
+from agents.model import parameter_count
+from envs.calculator.corpus import CorpusConfig
+from learners.ppo_config import PPOConfig
+from learners.sft_config import SFTConfig
+
+
+@dataclass
+class CalculatorConfig:
+    """A run of the calculator study."""
+
+    seeds: int = 1
+    """PPO runs (seeds 0..seeds-1), all from the same starting model."""
+    decimals: bool = False
+    """Operands with one decimal (the seed's prompt) instead of whole numbers."""
+    reward: str = "exact"
+    """The env's reward: ``exact`` (1 within 0.01, else 0) or ``shaped`` (the early prototype)."""
+    few_shot: bool = False
+    """Prepend the seed's four solved examples to every question (for a ``model`` read from disk)."""
+    max_turns: int = 4
+    """Assistant turns before an episode is truncated."""
+    model: str | None = None
+    """Path of a local causal LM (e.g. GPT-2) to start from instead of pre-training one."""
+    width: int = 64
+    """Width of the model pre-trained from scratch (2 layers: 32 d^2 + 525 d parameters)."""
+    layers: int = 2
+    """Decoder layers."""
+    heads: int = 2
+    """Attention heads."""
+    corpus: CorpusConfig = field(default_factory=CorpusConfig)
+    """The pre-training transcripts."""
+    pretrain: SFTConfig = field(default_factory=SFTConfig)
+    """Causal-LM pre-training of the starting model."""
+    ppo: PPOConfig = field(default_factory=PPOConfig)
+    """The PPO learner (its ``seed`` is replaced by each run's seed)."""
+    eval_episodes: int = 500
+    """Episodes played before and after PPO, on tasks held out from PPO training."""
+    cache: str = "runs/cache"
+    """Folder of pre-trained starting models, one per pre-training config (reused across runs)."""
+    progress: bool = True
+    """Show progress bars while training."""
+
+
+def cpu_profile() -> CalculatorConfig:
+    """Settings for a 2-core laptop CPU: one seed in well under 15 minutes (see the README)."""
+    return CalculatorConfig(
+        pretrain=SFTConfig(
+            learning_rate=2e-3, batch_size=64, max_steps=1500, warmup_steps=100, weight_decay=0.0,
+            save_steps=500, assistant_only_loss=False,
+        ),
+        ppo=PPOConfig(learning_rate=5e-4, max_steps=100, tasks_per_step=16, rollouts_per_task=4),
+    )  # fmt: skip
+
+
+def paper_profile() -> CalculatorConfig:
+    """The seed's experiment: 10 seeds, decimals, the seed's batch of 256 episodes per step."""
+    config = cpu_profile()
+    config.seeds, config.decimals = 10, True
+    config.corpus = dataclasses.replace(config.corpus, transcripts=100_000)
+    config.pretrain = dataclasses.replace(config.pretrain, max_steps=8000)
+    config.ppo = dataclasses.replace(config.ppo, tasks_per_step=64, rollouts_per_task=4, max_steps=400)
+    return config
+
+
+def run_calculator(
+    config: CalculatorConfig, out: Path, device: str = "auto", resume: bool = False
+) -> dict[str, Any]:
+    """Run the study into the folder ``out``; return the results written to ``results.json``."""
+    from learners.ppo import train_ppo
+    from learners.sft import resolve_device
+
+    started = time.perf_counter()
+    device = resolve_device(device)
+    model, tokenizer, origin = starting_model(config, device)
+    train, held_out = split_tasks(config)
+    results: dict[str, Any] = {"device": device, "starting_model": origin, "params": parameter_count(model)}
+    results["before"] = evaluate(config, model, tokenizer, held_out, out / "trajectories" / "eval_before")
+    _report("before PPO", results["before"])
+    results["seeds"] = []
+    for seed in range(config.seeds):
+        seed_dir = out / f"seed{seed}"
+        done = seed_dir / "result.json"
+        if resume and done.exists():
+            results["seeds"].append(json.loads(done.read_text()))
+            continue
+        policy, _, _ = starting_model(config, device)
+        ppo = dataclasses.replace(config.ppo, seed=seed)
+        seed_started = time.perf_counter()
+        policy = train_ppo(
+            policy,
+            tokenizer,
+            env_factory(config),
+            train,
+            ppo,
+            seed_dir / "checkpoints",
+            tb_dir=out / "tb" / f"seed{seed}",
+            rollout_path=out / "trajectories" / f"ppo_seed{seed}.jsonl",
+            resume=resume,
+            device=device,
+            progress=config.progress,
+        )
+        after = evaluate(config, policy, tokenizer, held_out, out / "trajectories" / f"eval_after_seed{seed}")
+        after.update(seed=seed, ppo_seconds=time.perf_counter() - seed_started)
+        after["curve"] = reward_curve(out / "trajectories" / f"ppo_seed{seed}.jsonl")
+        _report(f"after PPO, seed {seed}", after)
+        seed_dir.mkdir(parents=True, exist_ok=True)
+        done.write_text(json.dumps(after, indent=2))
+        results["seeds"].append(after)
+    results["reached_0.95"] = sum(s["reward"] >= 0.95 for s in results["seeds"])
+    results["wall_seconds"] = time.perf_counter() - started
+    (out / "results.json").write_text(json.dumps(results, indent=2))
+    figure = draw_curves(results["seeds"], out / "figures" / "reward.png")
+    print_summary(results, out, figure)
+    return results
+
+
+def starting_model(config: CalculatorConfig, device: str):
+    """The model PPO starts from, its tokenizer, and where it came from.
+
+    ``config.model`` is read from disk (its own tokenizer; the calculator's chat template when it
+    has none, e.g. GPT-2). Otherwise the model pre-trained on the corpus, trained once per
+    pre-training config and then read from ``config.cache``.
+    """
+    from agents.calculator_tokenizer import CHAT_TEMPLATE
+    from agents.model import load_model
+
+    if config.model:
+        model, tokenizer = load_model(config.model)
+        if tokenizer.chat_template is None:
+            tokenizer.chat_template = CHAT_TEMPLATE
+        return model, tokenizer, config.model
+    folder = Path(config.cache) / f"calculator-{_pretrain_key(config)}"
+    if not (folder / "final" / "config.json").exists():
+        _pretrain(config, folder, device)
+    model, tokenizer = load_model(folder / "final")
+    return model, tokenizer, str(folder / "final")
+
+
+def _pretrain(config: CalculatorConfig, folder: Path, device: str) -> None:
+    from agents.calculator_tokenizer import build_calculator_tokenizer
+    from agents.model import build_model
+    from envs.calculator.corpus import write_transcripts
+    from envs.trajectory import Trajectory
+    from learners.sft import train_sft
+
+    tokenizer = build_calculator_tokenizer()
+    model = build_model(config.layers, config.heads, config.width, vocab_size=len(tokenizer))
+    corpus = [
+        Trajectory(env_id="toolgym/Calculator-v0", messages=m, reward=0.0, terminated=True, truncated=False)
+        for m in write_transcripts(config.corpus, config.decimals)
+    ]
+    print(f"[pretrain] {len(corpus)} transcripts, {parameter_count(model):,} params -> {folder}")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "pretrain.json").write_text(json.dumps(_pretrain_settings(config), indent=2))
+    train_sft(
+        model,
+        tokenizer,
+        corpus,
+        config.pretrain,
+        folder,
+        resume=True,
+        device=device,
+        progress=config.progress,
+    )
+
+
+def _pretrain_settings(config: CalculatorConfig) -> dict[str, Any]:
+    from scenarios.config import to_dict
+
+    keys = ("decimals", "width", "layers", "heads", "corpus", "pretrain")
+    return {key: to_dict(config)[key] for key in keys}
+
+
+def _pretrain_key(config: CalculatorConfig) -> str:
+    text = json.dumps(_pretrain_settings(config), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def env_factory(config: CalculatorConfig):
+    import gymnasium as gym
+
+    import envs  # noqa: F401  (registers the ids)
+
+    kwargs = dict(
+        decimals=config.decimals, reward=config.reward, few_shot=config.few_shot, max_turns=config.max_turns
+    )
+    return lambda: gym.make("toolgym/Calculator-v0", **kwargs)
+
+
+def split_tasks(config: CalculatorConfig) -> tuple[list[dict[str, int]], list[dict[str, int]]]:
+    """PPO's training tasks and the held-out evaluation tasks (a fixed random sample)."""
+    import numpy as np
+
+    from envs.calculator.tasks import num_tasks
+
+    order = np.random.default_rng(1234).permutation(num_tasks(config.decimals))
+    held_out = sorted(int(i) for i in order[: config.eval_episodes])
+    return [{"task_id": int(i)} for i in order[config.eval_episodes :]], [{"task_id": i} for i in held_out]
+
+
+def evaluate(config: CalculatorConfig, model, tokenizer, tasks, path_stem: Path) -> dict[str, float]:
+    """Reward and tool-call rate of the policy on ``tasks``: sampled (as in training) and greedy."""
+    from agents.lm_agent import LMAgent
+    from agents.rollout import rollout
+    from envs.calculator.env import CalculatorEnv
+    from envs.trajectory import append_trajectories
+    from learners.sft import attach_tokens
+
+    scores = {}
+    for name, sampling in (("", True), ("greedy_", False)):
+        agent = LMAgent(
+            model,
+            tokenizer,
+            max_new_tokens=config.ppo.max_new_tokens,
+            do_sample=sampling,
+            temperature=config.ppo.temperature,
+            top_p=config.ppo.top_p,
+            name="sampled" if sampling else "greedy",
+            stop_strings=CalculatorEnv.turn_ends,
+        )
+        episodes = attach_tokens(
+            tokenizer, rollout(env_factory(config), agent, tasks=tasks, num_envs=len(tasks))
+        )
+        path = path_stem.with_name(f"{path_stem.name}_{agent.name}.jsonl")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
+        append_trajectories(path, episodes)
+        scores[f"{name}reward"] = _mean(e.reward for e in episodes)
+        scores[f"{name}tool_call_rate"] = _mean(e.metrics["tool_calls"] > 0 for e in episodes)
+    return scores
+
+
+def reward_curve(path: Path) -> list[tuple[int, float]]:
+    """Mean training reward of each PPO step, read back from the rollouts' records."""
+    from envs.trajectory import read_trajectories
+
+    by_step: dict[int, list[float]] = {}
+    for episode in read_trajectories(path):
+        by_step.setdefault(int(episode.run_id.removeprefix("ppo-step")), []).append(episode.reward)
+    return [(step, _mean(rewards)) for step, rewards in sorted(by_step.items())]
+
+
+def draw_curves(seeds: list[dict[str, Any]], path: Path) -> Path:
+    """Mean reward vs step across seeds, the band between the lowest and highest seed (TRL's figure)."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure, axis = plt.subplots(figsize=(6.5, 4))
+    curves = [dict(s["curve"]) for s in seeds if s.get("curve")]
+    steps = sorted(set.intersection(*(set(c) for c in curves))) if curves else []
+    if steps:
+        values = np.array([[c[step] for step in steps] for c in curves])
+        for row in values:
+            axis.plot(steps, row, color="tab:blue", alpha=0.2, linewidth=0.8)
+        axis.plot(steps, values.mean(axis=0), color="tab:blue", label=f"mean of {len(curves)} seeds")
+        axis.fill_between(steps, values.min(axis=0), values.max(axis=0), alpha=0.2, label="min-max")
+    axis.set_xlabel("PPO step")
+    axis.set_ylabel("mean reward of the step's rollouts")
+    axis.set_ylim(-0.02, 1.02)
+    axis.set_title("Calculator-v0: learning to use the calculator")
+    if steps:
+        axis.legend(loc="lower right")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path
+
+
+def print_summary(results: dict[str, Any], out: Path, figure: Path) -> None:
+    print()
+    print(f"{'':<18}{'reward':>8}{'tool calls':>12}{'greedy reward':>15}{'PPO s':>8}")
+    rows = [("before PPO", results["before"])] + [(f"seed {s['seed']}", s) for s in results["seeds"]]
+    for name, r in rows:
+        seconds = f"{r['ppo_seconds']:.0f}" if "ppo_seconds" in r else "-"
+        print(
+            f"{name:<18}{r['reward']:>8.3f}{r['tool_call_rate']:>12.3f}{r['greedy_reward']:>15.3f}{seconds:>8}"
+        )
+    print(f"\n{results['reached_0.95']} of {len(results['seeds'])} seeds reached reward 0.95")
+    print(f"wall time {results['wall_seconds'] / 60:.1f} min; results: {out / 'results.json'}")
+    print(f"figure: {figure}\ntensorboard --logdir {out / 'tb'}")
+
+
+def _report(label: str, scores: dict[str, float]) -> None:
+    print(
+        f"[{label}] reward {scores['reward']:.3f} (greedy {scores['greedy_reward']:.3f}), "
+        f"tool-call rate {scores['tool_call_rate']:.3f}",
+        flush=True,
+    )
+
+
+def _mean(values) -> float:
+    return fmean(float(v) for v in values)
