@@ -237,7 +237,7 @@ def _run_local(name: str, jobs: list[tuple], workers: int | None) -> None:
         with ProcessPoolExecutor(
             workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_limit_threads,
+            initializer=_init_worker,
             initargs=(threads,),
         ) as pool:
             futures = {pool.submit(run_one_cell, *job): job for job in pending}
@@ -305,10 +305,25 @@ def _chunks(items: list, size: int) -> list[list]:
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
-def _limit_threads(threads: int) -> None:
+def _init_worker(threads: int) -> None:
+    """Pin the worker's torch threads, and end the worker when the grid process dies.
+
+    A pool's workers outlive a grid killed with SIGKILL and would go on writing into cells that
+    the re-run grid starts again; each worker watches its parent and exits when it is gone.
+    """
+    import threading
+
     import torch
 
     torch.set_num_threads(threads)
+    parent = os.getppid()
+
+    def exit_with_parent() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=exit_with_parent, daemon=True).start()
 
 
 def _fingerprint(spec: GridSpec, config: Any, cell: dict[str, Any]) -> str:

@@ -277,3 +277,64 @@ def test_a_worker_that_dies_fails_its_cell_and_the_grid_goes_on(tmp_path, monkey
     assert "worker process died" in rows["in_weight-n2-w8-a1-s0"]["error"]
     assert rows["in_weight-n3-w8-a1-s0"]["status"] == rows["in_weight-n4-w8-a1-s0"]["status"] == "ok"
     assert summary["failed"] == 1
+
+
+SLOW_CELL = """
+import os, time
+
+def run_cell(config, cell, out, device):
+    (out.parent.parent / "worker.pid").write_text(str(os.getpid()))
+    time.sleep(120)
+    return {"recall": 1.0, "params": 1}
+"""
+
+KILLED_GRID = """
+import dataclasses, sys
+sys.path.insert(0, sys.argv[1])
+import slow_cell
+from scenarios.grid import run_grid
+from scenarios.registry import GRIDS
+from tests_grid_helpers import grid
+
+if __name__ == "__main__":  # the pool's spawned workers import this file again
+    spec = dataclasses.replace(GRIDS["memory_capacity"], run_cell=slow_cell.run_cell)
+    run_grid(spec, grid(), __import__("pathlib").Path(sys.argv[1]) / "grid", workers=1)
+"""
+
+
+def test_workers_end_when_the_grid_process_is_killed(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    (tmp_path / "slow_cell.py").write_text(SLOW_CELL)
+    (tmp_path / "tests_grid_helpers.py").write_text(
+        "from scenarios.memory_grids import MemoryGrid\n"
+        "def grid():\n    return MemoryGrid(modes=['in_weight'], people=[2], widths=[8])\n"
+    )
+    (tmp_path / "killed_grid.py").write_text(KILLED_GRID)
+    grid = subprocess.Popen([sys.executable, str(tmp_path / "killed_grid.py"), str(tmp_path)])
+    pid_file = tmp_path / "grid" / "worker.pid"
+    deadline = time.monotonic() + 60
+    while not pid_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    worker = int(pid_file.read_text())
+    grid.send_signal(signal.SIGKILL)
+    grid.wait()
+    deadline = time.monotonic() + 10
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(worker), "the worker outlived the killed grid"
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (dead, not yet reaped by init) counts as gone.
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(") ")[1][0] != "Z"
