@@ -4,19 +4,25 @@ TRL's example starts PPO from a GPT-2 that can read the format but rarely uses t
 Nothing is downloaded here, so the starting model is pre-trained from scratch on transcripts of
 ``toolgym/Calculator-v0`` in which the writer calls the calculator on a ``tool_rate`` share of
 the questions (and then answers with its result) and otherwise answers from memory, right only a
-``memory_accuracy`` share of the time (else off by 1 to 10). A model that imitates the writer
+``memory_accuracy`` share of the time (else with the result of other operands under the same
+operator: a plausible number, unrelated to the question). A model that imitates the writer
 knows the format and how to use the tool, and starts well below 0.5 reward: what PPO must learn
 is *when* to call it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
 from envs.calculator.env import CalculatorEnv
+from envs.calculator.tasks import task_from_id
 from tools.calculator import format_number
+
+VERSION = 2
+"""Bumped when the writer changes, so that cached starting models are not reused across versions."""
 
 
 @dataclass
@@ -44,10 +50,11 @@ def write_transcripts(config: CorpusConfig, decimals: bool = False) -> list[list
         if rng.random() < config.tool_rate:
             turns = env.demonstration()
         else:
-            answer = env.task.answer
-            if rng.random() >= config.memory_accuracy:
-                answer += int(rng.integers(1, 11)) * (1 if rng.random() < 0.5 else -1)
-            turns = [f"Result={format_number(answer)}<submit>"]
+            task = env.task
+            if rng.random() >= config.memory_accuracy:  # misremembered: the result of other operands
+                task = task_from_id(int(rng.integers(env.num_tasks)), decimals)
+                task = dataclasses.replace(task, op=env.task.op)
+            turns = [f"Result={format_number(task.answer)}<submit>"]
         for turn in turns:
             env.step(turn)
         corpus.append([{"role": m["role"], "content": m["content"]} for m in env.messages])

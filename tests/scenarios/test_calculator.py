@@ -21,7 +21,7 @@ def tiny(tmp_path, **changes) -> CalculatorConfig:
     values = dict(
         width=16,
         corpus=CorpusConfig(transcripts=200),
-        pretrain=SFTConfig(batch_size=8, max_steps=4, save_steps=4, assistant_only_loss=False),
+        pretrain=SFTConfig(batch_size=8, max_steps=4, save_steps=4),
         ppo=PPOConfig(max_steps=2, tasks_per_step=2, rollouts_per_task=2, max_new_tokens=12, save_steps=2),
         eval_episodes=6,
         cache=str(tmp_path / "cache"),
