@@ -263,8 +263,11 @@ def _plot_needed(needed, x_key, x_label, title, out: Path, fit=None) -> None:
         missed = [
             (n[x_key], n["largest_tried"]) for n in needed if n["mode"] == mode and not n["params_needed"]
         ]
-        if points:
-            axis.plot(*zip(*points, strict=True), marker="o", label=f"{mode}")
+        if points:  # distinct markers and lines: the two modes can need the same parameters
+            style = {"marker": "s", "linestyle": "--"} if mode == "in_tool" else {"marker": "o"}
+            axis.plot(
+                *zip(*points, strict=True), label=f"{mode}", markersize=7 if mode == "in_tool" else 5, **style
+            )
         if missed:
             axis.scatter(*zip(*missed, strict=True), marker="^", label=f"{mode}: not reached (largest tried)")
     if fit:
