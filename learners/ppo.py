@@ -49,7 +49,7 @@ from agents.lm_agent import LMAgent
 from agents.rollout import rollout
 from envs.trajectory import Trajectory, append_trajectories
 from learners.ppo_config import PPOConfig
-from learners.sft import _last_checkpoint, _markdown_table, _plain, _use_bf16, attach_tokens, resolve_device
+from learners.sft import _plain, _use_bf16, attach_tokens, resolve_device, train_and_save
 
 SCALE_REWARDS = ("group", "batch", "none")
 
@@ -135,13 +135,7 @@ def train_ppo(
         rollout_func=player,
         callbacks=[TensorBoardCallback(writer), *callbacks],
     )
-    writer.add_text("hyperparameters", _markdown_table(vars(config)))
-    checkpoint = resume and _last_checkpoint(output_dir)
-    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-    trainer.save_model(str(output_dir / "final"))
-    tokenizer.save_pretrained(str(output_dir / "final"))
-    writer.close()
-    return trainer.model
+    return train_and_save(trainer, tokenizer, config, output_dir, writer, resume)
 
 
 def _keep_reference(model, folder: Path) -> None:

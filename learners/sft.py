@@ -121,6 +121,12 @@ def train_sft(
         make_eval_env=make_eval_env,
         eval_episodes=config.eval_episodes,
     )
+    return train_and_save(trainer, tokenizer, config, output_dir, writer, resume)
+
+
+def train_and_save(trainer, tokenizer, config, output_dir: Path, writer: SummaryWriter, resume: bool):
+    """Run ``trainer`` (from the last checkpoint in ``output_dir`` when resuming), save the model
+    and tokenizer to ``output_dir/final``, and return the model; the learners' common ending."""
     writer.add_text("hyperparameters", _markdown_table(vars(config)))
     checkpoint = resume and _last_checkpoint(output_dir)
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
