@@ -17,6 +17,7 @@ beside OUT) already finished with the same config is reused, not retrained.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -106,9 +107,9 @@ def run_grid(
     if launcher not in LAUNCHERS:
         raise ConfigError(f"launcher {launcher!r} is not valid; choose one of {', '.join(LAUNCHERS)}")
     all_cells = spec.cells(config)
-    fingerprints = {cell["id"]: _fingerprint(spec, config, cell) for cell in all_cells}
-    todo = [cell for cell in all_cells if not _finished(out, cell, fingerprints[cell["id"]])]
-    reused = [cell for cell in todo if _reuse(out, cell, fingerprints[cell["id"]], dry_run)]
+    settings = {cell["id"]: spec.cell_config(config, cell) for cell in all_cells}
+    todo = [cell for cell in all_cells if not _finished(out, cell, settings[cell["id"]])]
+    reused = [cell for cell in todo if _reuse(out, cell, settings[cell["id"]], dry_run)]
     todo = [cell for cell in todo if cell not in reused]
     finished = len(all_cells) - len(todo) - len(reused)
     borrowed = f"{len(reused)} reused from sibling grids, " if reused else ""
@@ -128,7 +129,7 @@ def run_grid(
     out.mkdir(parents=True, exist_ok=True)
     (out / "grid.json").write_text(json.dumps({"grid": spec.name, **to_dict(config)}, indent=2))
     if todo:
-        jobs = [(spec, config, cell, str(out), fingerprints[cell["id"]], device) for cell in todo]
+        jobs = [(spec, config, cell, str(out), _fingerprint(settings[cell["id"]]), device) for cell in todo]
         if launcher == "slurm":
             _run_slurm(spec.name, jobs, out, slurm or SlurmOptions())
         else:
@@ -326,32 +327,58 @@ def _init_worker(threads: int) -> None:
     threading.Thread(target=exit_with_parent, daemon=True).start()
 
 
-def _fingerprint(spec: GridSpec, config: Any, cell: dict[str, Any]) -> str:
-    """What a cell's result depends on: its own settings, not the grid's other cells or its summary
-    options, so adding widths or changing the threshold reruns nothing that is done."""
-    return json.dumps(to_dict(spec.cell_config(config, cell)), sort_keys=True)
+def _fingerprint(settings: Any) -> str:
+    """What a cell's result depends on, recorded beside it: its own settings, not the grid's other
+    cells or its summary options, so adding widths or changing the threshold reruns nothing."""
+    return json.dumps(to_dict(settings), sort_keys=True)
 
 
-def _finished(out: Path, cell: dict[str, Any], fingerprint: str) -> bool:
+def _same_settings(recorded: dict[str, Any], settings: Any) -> bool:
+    """Whether a result recorded with the settings ``recorded`` holds for ``settings``.
+
+    A field added to a config after the result was recorded matches while it keeps its default
+    (the value that reproduces the old behaviour), so a new option does not rerun every finished
+    cell; any changed value, or a field that no longer exists, does.
+    """
+    names = {f.name for f in dataclasses.fields(settings)}
+    if not set(recorded) <= names:
+        return False
+    for f in dataclasses.fields(settings):
+        value = getattr(settings, f.name)
+        if f.name not in recorded:
+            default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+            if value != default:
+                return False
+        elif dataclasses.is_dataclass(value):
+            if not isinstance(recorded[f.name], dict) or not _same_settings(recorded[f.name], value):
+                return False
+        elif json.loads(json.dumps(value)) != recorded[f.name]:
+            return False
+    return True
+
+
+def _finished(out: Path, cell: dict[str, Any], settings: Any) -> bool:
     path = out / "cells" / cell["id"] / "result.json"
     if not path.exists():
         return False
     record = json.loads(path.read_text())
-    return record["row"]["status"] == "ok" and record["fingerprint"] == fingerprint
+    return record["row"]["status"] == "ok" and _same_settings(json.loads(record["fingerprint"]), settings)
 
 
-def _reuse(out: Path, cell: dict[str, Any], fingerprint: str, dry_run: bool) -> bool:
+def _reuse(out: Path, cell: dict[str, Any], settings: Any, dry_run: bool) -> bool:
     """Take a cell another grid beside ``out`` finished with the same config, rather than retrain it.
 
     Grids share cells (the OOD grid's models are a subset of the capacity grid's): the row is
     copied with ``reused_from`` naming the folder that holds the model, checkpoints and logs.
     """
     for sibling in sorted(out.parent.glob(f"*/cells/{cell['id']}")):
-        if sibling.parent.parent == out or not _finished(sibling.parent.parent, cell, fingerprint):
+        if sibling.parent.parent == out or not _finished(sibling.parent.parent, cell, settings):
             continue
         if not dry_run:
             row = json.loads((sibling / "result.json").read_text())["row"]
-            _write_result(out / "cells" / cell["id"], {**row, "reused_from": str(sibling)}, fingerprint)
+            _write_result(
+                out / "cells" / cell["id"], {**row, "reused_from": str(sibling)}, _fingerprint(settings)
+            )
         return True
     return False
 

@@ -86,6 +86,18 @@ def test_rerun_skips_finished_cells_and_retries_failed_ones(grid_dir):
     assert summary["failed"] == 0
 
     ran.clear()
+    _edit_recorded_settings(
+        grid_dir, "in_weight-n3-w8-a1-s0", lambda s: s["in_weight"]["sft"].pop("assistant_only_loss")
+    )
+    run_grid(spec, grid, grid_dir, workers=0, device="cpu")
+    assert ran == []  # recorded before an option existed, and the option is at its default: still done
+    _edit_recorded_settings(
+        grid_dir, "in_weight-n3-w8-a1-s0", lambda s: s["in_weight"]["sft"].update(dropout=0.1)
+    )
+    run_grid(spec, grid, grid_dir, workers=0, device="cpu")
+    assert ran == ["in_weight-n3-w8-a1-s0"]  # trained with a setting that no longer exists: runs again
+
+    ran.clear()
     run_grid(
         spec, tiny_grid(modes=["in_weight"], threshold=0.5, widths=[8, 16]), grid_dir, workers=0, device="cpu"
     )
@@ -96,6 +108,15 @@ def test_rerun_skips_finished_cells_and_retries_failed_ones(grid_dir):
     changed.in_weight.sft.learning_rate = 5e-3
     run_grid(spec, changed, grid_dir, workers=0, device="cpu")
     assert ran == ["in_weight-n2-w8-a1-s0"]  # a cell whose training changed runs again
+
+
+def _edit_recorded_settings(grid_dir, cell_id, edit):
+    path = grid_dir / "cells" / cell_id / "result.json"
+    record = json.loads(path.read_text())
+    settings = json.loads(record["fingerprint"])
+    edit(settings)
+    record["fingerprint"] = json.dumps(settings)
+    path.write_text(json.dumps(record))
 
 
 def test_a_sibling_grid_reuses_cells_trained_with_the_same_config(tmp_path):
