@@ -70,7 +70,11 @@ def cpu_profile() -> CalculatorConfig:
             learning_rate=1.5e-3, batch_size=64, max_steps=3000, warmup_steps=300, weight_decay=0.0,
             save_steps=500,
         ),
-        ppo=PPOConfig(learning_rate=5e-4, max_steps=200, tasks_per_step=16, rollouts_per_task=4),
+        # At lr 5e-4 for 200 steps the policy learned to call the calculator but copied its answer
+        # worse than before PPO (91% of tool-using episodes right, against 98%): 4 of 10 seeds
+        # stayed under 0.95. Half the rate for twice the steps took the two worst seeds from 0.92
+        # and 0.90 to 0.99 and 0.97 (a KL penalty of 0.05 only to 0.96).
+        ppo=PPOConfig(learning_rate=2.5e-4, max_steps=400, tasks_per_step=16, rollouts_per_task=4),
     )  # fmt: skip
 
 
