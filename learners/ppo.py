@@ -52,6 +52,8 @@ from learners.ppo_config import PPOConfig
 from learners.sft import _plain, _use_bf16, attach_tokens, resolve_device, train_and_save
 
 SCALE_REWARDS = ("group", "batch", "none")
+# PPOConfig.lr_schedule -> transformers' scheduler names (all start with the linear warm-up).
+LR_SCHEDULES = {"constant": "constant_with_warmup", "linear": "linear", "cosine": "cosine"}
 
 
 def train_ppo(
@@ -88,6 +90,10 @@ def train_ppo(
         raise ValueError(
             f"scale_rewards={config.scale_rewards!r} is not valid; choose one of {', '.join(SCALE_REWARDS)}"
         )
+    if config.lr_schedule not in LR_SCHEDULES:
+        raise ValueError(
+            f"lr_schedule={config.lr_schedule!r} is not valid; choose one of {', '.join(LR_SCHEDULES)}"
+        )
     if not tasks:
         raise ValueError("train_ppo needs at least one task")
     device = resolve_device(device)
@@ -97,7 +103,7 @@ def train_ppo(
     args = GRPOConfig(
         output_dir=str(output_dir),
         learning_rate=config.learning_rate,
-        lr_scheduler_type="constant_with_warmup",
+        lr_scheduler_type=LR_SCHEDULES[config.lr_schedule],
         warmup_steps=config.warmup_steps,
         max_grad_norm=config.max_grad_norm,
         max_steps=config.max_steps,

@@ -36,7 +36,11 @@ class PPOConfig:
     max_completion_length: int = 160
     """Longest episode after the prompt, in tokens (longer ones are cut and masked)."""
     warmup_steps: int = 0
-    """Linear warm-up steps of the learning rate (constant after)."""
+    """Linear warm-up steps of the learning rate."""
+    lr_schedule: str = "constant"
+    """The learning rate after warm-up: ``constant``, ``linear`` (down to 0 at ``max_steps``) or
+    ``cosine``. A decaying rate ends on small updates, so the final policy is a settled one and
+    not one caught in the middle of a swing."""
     max_grad_norm: float = 1.0
     """Gradient clipping norm."""
     logging_steps: int = 5

@@ -77,7 +77,7 @@ def test_rollout_func_returns_one_masked_stream_per_prompt():
 def test_ppo_trains_logs_to_tensorboard_and_resumes(tmp_path):
     tokenizer = build_calculator_tokenizer()
     out = tmp_path / "ppo"
-    config = tiny_config(kl_coef=0.05)
+    config = tiny_config(kl_coef=0.05, lr_schedule="linear")
     train_ppo(
         build_model(width=16, vocab_size=len(tokenizer)), tokenizer, calculator, TASKS, config, out,
         rollout_path=tmp_path / "rollouts.jsonl", device="cpu", progress=False,
@@ -94,6 +94,8 @@ def test_ppo_trains_logs_to_tensorboard_and_resumes(tmp_path):
     # Killed after step 2: the resumed run plays only the last batch.
     state = json.loads((out / "checkpoint-4" / "trainer_state.json").read_text())
     assert state["global_step"] == 4
+    rates = [entry["learning_rate"] for entry in state["log_history"] if "learning_rate" in entry]
+    assert len(rates) == 4 and rates == sorted(rates, reverse=True) and rates[-1] < rates[0]  # linear decay
     import shutil
 
     shutil.rmtree(out / "checkpoint-4")
@@ -111,5 +113,7 @@ def test_bad_options_are_clear_errors(tmp_path):
     model = build_model(width=16, vocab_size=len(tokenizer))
     with pytest.raises(ValueError, match="scale_rewards='std' is not valid"):
         train_ppo(model, tokenizer, calculator, TASKS, tiny_config(scale_rewards="std"), tmp_path)
+    with pytest.raises(ValueError, match="lr_schedule='step' is not valid; choose one of constant, linear"):
+        train_ppo(model, tokenizer, calculator, TASKS, tiny_config(lr_schedule="step"), tmp_path)
     with pytest.raises(ValueError, match="at least one task"):
         train_ppo(model, tokenizer, calculator, [], tiny_config(), tmp_path)
