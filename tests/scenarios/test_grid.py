@@ -245,6 +245,21 @@ def test_capacity_summary_fits_params_per_fact(tmp_path):
     assert (tmp_path / "f.png").exists()
 
 
+def test_compressibility_summary_gives_params_needed_and_recall_per_size(tmp_path):
+    rows = [
+        {"status": "ok", "mode": "in_weight", "n_people": 1000, "alpha": alpha, "data_seed": 0,
+         "params": params, "recall": recall}
+        for alpha, params, recall in [
+            (0.0, 1000, 0.97), (0.0, 2000, 1.0), (1.0, 1000, 0.4), (1.0, 2000, 0.96),
+        ]
+    ]  # fmt: skip
+    summary = memory_grids.summarize_compressibility(MemoryGrid(), rows, tmp_path / "c.png")
+    needed = {n["correlation"]: n["params_needed"] for n in summary["params_needed"]}
+    assert needed == {1.0: 1000, 0.0: 2000}  # fully dependent data need the smaller model
+    assert {"params": 1000, "correlation": 0.0, "recall": 0.4} in summary["recall"]
+    assert (tmp_path / "c.png").exists() and (tmp_path / "c_recall.png").exists()
+
+
 def test_cpu_profiles_fit_the_issue_grids():
     capacity = GRIDS["memory_capacity"].config("cpu")
     assert (capacity.people, capacity.widths) == ([64, 256, 1024], [16, 32, 48, 64])
