@@ -86,14 +86,11 @@ def train_ppo(
         progress: show a progress bar.
         callbacks: extra ``transformers.TrainerCallback`` objects.
     """
-    if config.scale_rewards not in SCALE_REWARDS:
-        raise ValueError(
-            f"scale_rewards={config.scale_rewards!r} is not valid; choose one of {', '.join(SCALE_REWARDS)}"
-        )
-    if config.lr_schedule not in LR_SCHEDULES:
-        raise ValueError(
-            f"lr_schedule={config.lr_schedule!r} is not valid; choose one of {', '.join(LR_SCHEDULES)}"
-        )
+    for name, allowed in (("scale_rewards", SCALE_REWARDS), ("lr_schedule", LR_SCHEDULES)):
+        if getattr(config, name) not in allowed:
+            raise ValueError(
+                f"{name}={getattr(config, name)!r} is not valid; choose one of {', '.join(allowed)}"
+            )
     if not tasks:
         raise ValueError("train_ppo needs at least one task")
     device = resolve_device(device)
