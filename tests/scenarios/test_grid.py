@@ -262,11 +262,12 @@ def test_compressibility_summary_gives_params_needed_and_recall_per_size(tmp_pat
 
 def test_cpu_profiles_fit_the_issue_grids():
     capacity = GRIDS["memory_capacity"].config("cpu")
-    assert (capacity.people, capacity.widths) == ([64, 256, 1024], [16, 32, 48, 64])
+    assert (capacity.people, capacity.widths) == ([64, 256, 1024], [32, 48, 64])
     ids = [cell["id"] for cell in memory_grids.cells(capacity)]
-    assert len(ids) == 21 and "in_tool-n64-w16-a1-s0" not in ids  # in-tool: widths 32, 48 and 64
+    assert len(ids) == 15 and "in_tool-n64-w64-a1-s0" not in ids  # in-tool: widths 32 and 48
     assert GRIDS["memory_compressibility"].config("cpu").alphas == [0.0, 0.25, 0.5, 0.75, 1.0]
     assert capacity.in_weight.steps(64) == 3000 and capacity.in_weight.steps(1024) == 5000
+    assert capacity.in_tool.steps(256) == 3000 and capacity.in_tool.steps(1024) == 6000
     # Every OOD cell is a capacity cell with the same training, so it is reused, not retrained.
     ood = GRIDS["memory_ood"].config("cpu")
     shared = {cell["id"]: cell for cell in memory_grids.cells(capacity)}
