@@ -411,7 +411,7 @@ def compressibility_profile(profile: str) -> MemoryGrid:
     # At the CPU budget (5,000 steps, not 100k) in-weight models need width 64 for 1,024 independent
     # people; fully dependent, width 48 reached 0.85 and width 32 0.51 (width 20: 0.07). Widths
     # 48, 56 and 64 place the 95% threshold between them. 1,024 people, as in the capacity grid,
-    # whose ALPHA=1 cells are then reused.
+    # whose ALPHA=1 cells of widths 48 and 64 are then reused.
     return MemoryGrid(
         modes=["in_weight"], people=[1024], widths=[48, 56, 64], alphas=alphas, ood_questions=1000,
         **_cpu_training(),
