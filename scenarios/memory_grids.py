@@ -380,9 +380,9 @@ def capacity_profile(profile: str) -> MemoryGrid:
         return MemoryGrid(
             people=PAPER_PEOPLE, widths=PAPER_WIDTHS, data_seeds=PAPER_SEEDS, **_paper_training()
         )
-    # Widths that decide a result at the CPU budget. Earlier runs: in-weight widths 8 and 16 and
-    # in-tool widths 8 and 16 stored nothing beyond 64 people (in-weight 16: 0.82 at 64 people,
-    # 0.05 at 256); in-tool width 32 did not learn to copy the database's answer even in 6,000
+    # Widths that decide a result at the CPU budget. Earlier runs: in-tool widths 8 and 16 never
+    # learned the tool's format, in-weight widths 8 and 16 stored nothing beyond 64 people
+    # (width 16: 0.82 at 64 people, 0.05 at 256); in-tool width 32 did not learn to copy the database's answer even in 6,000
     # steps (recall 0.36 at 1,024 people), width 48 did, so in-tool stops at 48. The cells
     # evaluate unseen people too, so that memory_ood reuses them.
     return MemoryGrid(widths=[32, 48, 64], ood_questions=1000, **_cpu_training(in_tool_widths=[32, 48]))
