@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from agents.base import Agent, Conversation
-from agents.tokenizer import turn_stop_ids
+from agents.tokenizers import turn_end_ids
 
 
 class LMAgent(Agent):
     """Plays a causal LM: renders each conversation with the tokenizer's chat template, generates
     the next turn for the whole batch at once (``model.generate``, KV cache, left padding) and stops
-    each sequence at its own end of turn: a role token or ``eos`` (not part of the turn's text), or
+    each sequence at its own end of turn: a token the tokenizer declares as a turn end, or ``eos``
+    (not part of the turn's text), or
     one of ``stop_strings`` (kept at the end of the turn, as the env reads it: ``<call>``).
 
     Args:
@@ -46,7 +47,7 @@ class LMAgent(Agent):
         vocabulary = tokenizer.get_vocab()
         self.kept_stop_ids = {vocabulary[text] for text in stop_strings if text in vocabulary}
         self.stop_strings = [text for text in stop_strings if text not in vocabulary]
-        self.stop_ids = sorted(set(turn_stop_ids(tokenizer)) | self.kept_stop_ids)
+        self.stop_ids = sorted(set(turn_end_ids(tokenizer)) | self.kept_stop_ids)
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else self.stop_ids[-1]
 
     def act(self, conversations: Sequence[Conversation], hints: dict[str, Sequence[Any]]) -> list[str]:

@@ -5,16 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-VOCAB_SIZE = 260
 
-
-def build_model(
-    layers: int = 2, heads: int = 2, width: int = 64, vocab_size: int = VOCAB_SIZE, max_length: int = 1024
-):
+def build_model(vocab_size: int, layers: int = 2, heads: int = 2, width: int = 64, max_length: int = 1024):
     """A Llama decoder (RMSNorm, RoPE, SwiGLU, untied embeddings) from transformers' own classes.
 
-    The MLP is 4x the width, so a 2-layer model over the 260-token byte vocabulary has
-    ``32 d^2 + 525 d`` parameters, the in-tool learning paper's family.
+    ``vocab_size`` is the tokenizer's (``len(tokenizer)``); its last id ends and pads sequences,
+    as in toolgym's byte-level tokenizers. The MLP is 4x the width, so a 2-layer model over the
+    memory study's 260-token vocabulary has ``32 d^2 + 525 d`` parameters, the in-tool learning
+    paper's family.
     """
     from transformers import LlamaConfig, LlamaForCausalLM
 

@@ -20,11 +20,11 @@ import gymnasium as gym
 import torch
 
 import envs  # noqa: F401
-from agents.calculator_tokenizer import build_calculator_tokenizer
 from agents.lm_agent import LMAgent
 from agents.model import build_model, load_model
 from agents.rollout import rollout
-from agents.tokenizer import build_tokenizer
+from agents.tokenizers.calculator import build_calculator_tokenizer
+from agents.tokenizers.memory import build_memory_tokenizer
 
 
 def main() -> None:
@@ -37,13 +37,13 @@ def main() -> None:
     parser.add_argument("--sample", action="store_true", help="sample (PPO rollouts) instead of greedy")
     args = parser.parse_args()
 
-    build = build_calculator_tokenizer if args.env == "calculator" else build_tokenizer
+    build = build_calculator_tokenizer if args.env == "calculator" else build_memory_tokenizer
     if args.model:
         model, tokenizer = load_model(args.model)
     else:
         torch.manual_seed(0)
         tokenizer = build()
-        model = build_model(width=args.width, vocab_size=len(tokenizer))
+        model = build_model(len(tokenizer), width=args.width)
     mode = "in_tool" if args.model is None or "in_tool" in args.model else "in_weight"
 
     def make_env():

@@ -24,7 +24,7 @@ import envs  # noqa: F401
 from agents.model import build_model
 from agents.oracle import OracleAgent
 from agents.rollout import rollout
-from agents.tokenizer import build_tokenizer
+from agents.tokenizers.memory import build_memory_tokenizer
 from learners.sft import train_sft
 from learners.sft_config import SFTConfig
 
@@ -39,7 +39,7 @@ def oracle_data(mode: str):
 def minimal_loop(trajectories, tokenizer, width: int, batch_size: int, steps: int) -> float:
     """A hand-written loop: the floor the trainer's overhead is measured against."""
     torch.manual_seed(0)
-    model = build_model(width=width)
+    model = build_model(len(build_memory_tokenizer()), width=width)
     encoded = tokenizer.apply_chat_template(
         [t.messages for t in trajectories], tokenize=True, return_dict=True, return_assistant_tokens_mask=True
     )
@@ -84,7 +84,7 @@ class _Throughput(TrainerCallback):
 
 def trainer_loop(trajectories, tokenizer, width: int, batch_size: int, steps: int) -> float:
     torch.manual_seed(0)
-    model = build_model(width=width)
+    model = build_model(len(build_memory_tokenizer()), width=width)
     config = SFTConfig(
         batch_size=batch_size,
         max_steps=steps + WARMUP,
@@ -113,7 +113,7 @@ def trl_loop(trajectories, tokenizer, width: int, batch_size: int, steps: int) -
     from trl import SFTTrainer
 
     torch.manual_seed(0)
-    model = build_model(width=width)
+    model = build_model(len(build_memory_tokenizer()), width=width)
     dataset = Dataset.from_list(
         [
             {"messages": [{"role": m["role"], "content": m["content"]} for m in t.messages]}
@@ -149,7 +149,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--steps", type=int, default=60)
     args = parser.parse_args()
-    tokenizer = build_tokenizer()
+    tokenizer = build_memory_tokenizer()
     data = oracle_data(args.mode)
     floor = minimal_loop(data, tokenizer, args.width, args.batch_size, args.steps)
     trainer = trainer_loop(data, tokenizer, args.width, args.batch_size, args.steps)

@@ -1,7 +1,7 @@
 """toolgym's environments; importing this package registers every id with Gymnasium.
 
 Each study lives in its own subpackage (environment + task generator). All ids are registered
-here, with ``max_episode_steps`` so that Gymnasium's ``TimeLimit`` owns truncation::
+here from one list, with ``max_episode_steps`` so that Gymnasium's ``TimeLimit`` owns truncation::
 
     import gymnasium as gym
     import envs
@@ -11,15 +11,17 @@ here, with ``max_episode_steps`` so that Gymnasium's ``TimeLimit`` owns truncati
 
 from gymnasium.envs.registration import register, registry
 
-ENV_IDS = ("toolgym/PeopleMemory-v0", "toolgym/Calculator-v0")
+SPECS = (
+    {
+        "id": "toolgym/PeopleMemory-v0",
+        "entry_point": "envs.memory.env:PeopleMemoryEnv",
+        "max_episode_steps": 4,
+    },
+    # No max_episode_steps yet: the env's own max_turns (TRL's TextEnvironment option) truncates.
+    {"id": "toolgym/Calculator-v0", "entry_point": "envs.calculator.env:CalculatorEnv"},
+)
+ENV_IDS = tuple(spec["id"] for spec in SPECS)
 
-if "toolgym/PeopleMemory-v0" not in registry:
-    register(
-        id="toolgym/PeopleMemory-v0",
-        entry_point="envs.memory.env:PeopleMemoryEnv",
-        max_episode_steps=4,
-    )
-
-if "toolgym/Calculator-v0" not in registry:
-    # No max_episode_steps: the env's own max_turns (TRL's TextEnvironment option) truncates.
-    register(id="toolgym/Calculator-v0", entry_point="envs.calculator.env:CalculatorEnv")
+for _spec in SPECS:
+    if _spec["id"] not in registry:
+        register(**_spec)

@@ -47,9 +47,10 @@ from trl import GRPOConfig, GRPOTrainer
 
 from agents.lm_agent import LMAgent
 from agents.rollout import rollout
+from agents.tokenizers import attach_tokens, chat_messages
 from envs.trajectory import Trajectory, append_trajectories
 from learners.ppo_config import PPOConfig
-from learners.sft import _plain, _use_bf16, attach_tokens, resolve_device, train_and_save
+from learners.sft import _use_bf16, resolve_device, train_and_save
 
 SCALE_REWARDS = ("group", "batch", "none")
 # PPOConfig.lr_schedule -> transformers' scheduler names (all start with the linear warm-up).
@@ -250,7 +251,7 @@ def split_prompt(tokenizer, episode: Trajectory) -> tuple[list[int], list[int], 
     agent was given; the rest is the model's turns (mask 1) and the env's answers (mask 0).
     """
     prompt = tokenizer.apply_chat_template(
-        [_plain(episode.messages[0])], add_generation_prompt=True, tokenize=True, return_dict=False
+        chat_messages(episode.messages[:1]), add_generation_prompt=True, tokenize=True, return_dict=False
     )
     ids, mask = episode.token_ids, episode.loss_mask
     if ids[: len(prompt)] != prompt:

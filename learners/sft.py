@@ -31,6 +31,7 @@ from transformers.trainer_pt_utils import LengthGroupedSampler, get_length_group
 
 from agents.lm_agent import LMAgent
 from agents.rollout import rollout
+from agents.tokenizers import assistant_only_examples, attach_tokens
 from envs.trajectory import Trajectory, append_trajectories
 from learners.sft_config import SFTConfig
 
@@ -159,33 +160,6 @@ def evaluate_recall(
     return episodes
 
 
-def assistant_only_examples(
-    tokenizer, conversations: Sequence[Sequence[dict[str, Any]]]
-) -> list[dict[str, list[int]]]:
-    """Token ids of each conversation and its labels: the ids on the assistant's spans, -100 elsewhere."""
-    encoded = tokenizer.apply_chat_template(
-        [[_plain(m) for m in c] for c in conversations],
-        tokenize=True,
-        return_dict=True,
-        return_assistant_tokens_mask=True,
-        truncation=True,
-        max_length=tokenizer.model_max_length,
-    )
-    return [
-        {"input_ids": ids, "labels": [token if keep else -100 for token, keep in zip(ids, mask, strict=True)]}
-        for ids, mask in zip(encoded["input_ids"], encoded["assistant_masks"], strict=True)
-    ]
-
-
-def attach_tokens(tokenizer, episodes: list[Trajectory]) -> list[Trajectory]:
-    """Fill each record's ``token_ids`` and ``loss_mask`` (1 where the learner would train)."""
-    examples = assistant_only_examples(tokenizer, [e.messages for e in episodes])
-    for episode, example in zip(episodes, examples, strict=True):
-        episode.token_ids = example["input_ids"]
-        episode.loss_mask = [int(label != -100) for label in example["labels"]]
-    return episodes
-
-
 class PadToLongest:
     """Pads a batch of pre-tokenized examples to its longest one (right padding).
 
@@ -285,10 +259,6 @@ class _EvaluateEvery(TrainerCallback):
         if self.steps and state.global_step % self.steps == 0:
             control.should_evaluate = True
         return control
-
-
-def _plain(message: dict[str, Any]) -> dict[str, str]:
-    return {"role": message["role"], "content": message["content"]}
 
 
 def _last_checkpoint(output_dir: Path) -> Path | None:

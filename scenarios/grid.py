@@ -24,7 +24,6 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import redirect_stderr, redirect_stdout
@@ -32,31 +31,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scenarios.config import ConfigError, apply_overrides, print_catalogue, study_parser, to_dict
+from scenarios.overrides import ConfigError, apply_overrides, print_catalogue, study_parser, to_dict
+from scenarios.registry import GRIDS
+from scenarios.spec import GridSpec
 
 LAUNCHERS = ("local", "slurm")
-
-
-@dataclass(frozen=True)
-class GridSpec:
-    """A named grid: its config profiles, its cells, how one cell runs and how the table is summarised."""
-
-    name: str
-    description: str
-    profile: Callable[[str], Any]
-    cells: Callable[[Any], list[dict[str, Any]]]
-    cell_config: Callable[[Any, dict[str, Any]], Any]
-    """The dataclass config one cell trains with (a changed one reruns the cell)."""
-    run_cell: Callable[[Any, dict[str, Any], Path, str], dict[str, Any]]
-    summarize: Callable[[Any, list[dict[str, Any]], Path], dict[str, Any]]
-    profiles: tuple[str, ...] = ("cpu", "paper")
-
-    def config(self, profile: str) -> Any:
-        if profile not in self.profiles:
-            raise ConfigError(
-                f"profile {profile!r} is not valid for {self.name}; choose one of {list(self.profiles)}"
-            )
-        return self.profile(profile)
 
 
 @dataclass
@@ -131,9 +110,9 @@ def run_grid(
     if todo:
         jobs = [(spec, config, cell, str(out), _fingerprint(settings[cell["id"]]), device) for cell in todo]
         if launcher == "slurm":
-            _run_slurm(spec.name, jobs, out, slurm or SlurmOptions())
+            _run_slurm(spec, jobs, out, slurm or SlurmOptions())
         else:
-            _run_local(spec.name, jobs, workers)
+            _run_local(spec, jobs, workers)
     rows = write_table(out, all_cells)
     failed = [r for r in rows if r["status"] != "ok"]
     summary = {
@@ -202,14 +181,20 @@ def slurm_script(name: str, out: Path, n_tasks: int, slurm: SlurmOptions) -> str
 
 
 class _Progress:
-    def __init__(self, name: str, total: int):
+    def __init__(self, name: str, total: int, headline: str = "reward"):
         self.name, self.total, self.done, self.failed = name, total, 0, 0
+        self.headline = headline
         self.started = time.perf_counter()
 
     def finished(self, row: dict[str, Any]) -> None:
         self.done += 1
         self.failed += row["status"] != "ok"
-        detail = f"recall {row['recall']:.3f}" if row["status"] == "ok" else row["error"]
+        if row["status"] != "ok":
+            detail = row["error"]
+        elif isinstance(row.get(self.headline), int | float):
+            detail = f"{self.headline} {row[self.headline]:.3f}"
+        else:
+            detail = f"no {self.headline!r} in the result"
         print(f"[{self.name}] {row['id']}: {row['status']} ({detail})")
 
     def show(self, running: int) -> None:
@@ -221,9 +206,9 @@ class _Progress:
         )
 
 
-def _run_local(name: str, jobs: list[tuple], workers: int | None) -> None:
+def _run_local(spec: GridSpec, jobs: list[tuple], workers: int | None) -> None:
     """A process pool sized to the machine; ``workers=0`` runs the cells in this process."""
-    progress = _Progress(name, len(jobs))
+    progress = _Progress(spec.name, len(jobs), spec.headline)
     if workers == 0:
         for job in jobs:
             progress.show(1)
@@ -272,10 +257,11 @@ def _record_failure(job: tuple, error: str, progress: _Progress) -> None:
     progress.finished(row)
 
 
-def _run_slurm(name: str, jobs: list[tuple], out: Path, slurm: SlurmOptions) -> None:
+def _run_slurm(spec: GridSpec, jobs: list[tuple], out: Path, slurm: SlurmOptions) -> None:
     """One submitit job array; waits for it, showing the cells done / running / failed."""
     import submitit
 
+    name = spec.name
     executor = submitit.AutoExecutor(folder=out / "slurm" / "%j", cluster=slurm.cluster)
     parameters = slurm.submitit_parameters(name)
     executor.update_parameters(
@@ -289,7 +275,7 @@ def _run_slurm(name: str, jobs: list[tuple], out: Path, slurm: SlurmOptions) -> 
         submitted = executor.map_array(run_one_cell, *zip(*chunk, strict=True))
         print(f"[{name}] submitted job array {submitted[0].job_id.split('_')[0]} ({len(submitted)} tasks)")
         waiting.update(zip(submitted, chunk, strict=True))
-    progress = _Progress(name, len(waiting))
+    progress = _Progress(spec.name, len(waiting), spec.headline)
     while waiting:
         time.sleep(slurm.poll_s)
         for job in [j for j in waiting if j.done()]:
@@ -391,8 +377,6 @@ def _write_result(cell_dir: Path, row: dict[str, Any], fingerprint: str) -> None
 
 
 def main(argv: list[str] | None = None) -> int:
-    from scenarios.registry import GRIDS
-
     parser = study_parser("python -m scenarios.grid", __doc__, "grid", "runs/grids/NAME-PROFILE")
     parser.add_argument("--launcher", default="local", choices=LAUNCHERS)
     parser.add_argument(

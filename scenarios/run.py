@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import sys
 
-from scenarios.config import apply_overrides, print_catalogue, study_parser, to_dict
+from scenarios.overrides import apply_overrides, print_catalogue, study_parser, to_dict
 from scenarios.registry import SCENARIOS, default_out, get_scenario
 
 

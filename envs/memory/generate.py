@@ -20,13 +20,8 @@ import json
 import shutil
 from pathlib import Path
 
-import gymnasium as gym
-
-import envs  # noqa: F401  (registers the ids)
-from agents.oracle import OracleAgent
-from agents.rollout import rollout
 from envs.memory.database import ensure_database
-from envs.memory.env import MODES, SPLITS
+from envs.memory.env import MODES, SPLITS, PeopleMemoryEnv
 from envs.memory.people import biography, generate_population
 
 
@@ -65,19 +60,23 @@ def main(argv: list[str] | None = None) -> None:
         "seed": args.seed,
         "db_url": db_url,
     }
-    tasks = [{"task_id": i} for i in range(4 * args.n_people)]
     for mode in MODES:
-        trajectories = rollout(
-            lambda mode=mode: gym.make("toolgym/PeopleMemory-v0", mode=mode, **kwargs),
-            OracleAgent(),
-            tasks=tasks,
-            num_envs=32,
+        env = PeopleMemoryEnv(mode=mode, **kwargs)
+        _write_jsonl(
+            args.out / f"qa_{mode}.jsonl", (_oracle_record(env, i) for i in range(4 * args.n_people))
         )
-        records = ({"task_id": t.task_id, "messages": t.messages, "answer": t.gold} for t in trajectories)
-        _write_jsonl(args.out / f"qa_{mode}.jsonl", records)
+        env.close()
     print(
         f"wrote {args.n_people} people ({args.split}, seed {args.seed}, alpha {args.alpha:g}) to {args.out}"
     )
+
+
+def _oracle_record(env: PeopleMemoryEnv, task_id: int) -> dict:
+    """Task ``task_id`` played through the env with its own demonstration, the oracle's turns."""
+    env.reset(options={"task_id": task_id})
+    for turn in env.demonstration():
+        env.step(turn)
+    return {"task_id": task_id, "messages": env.messages, "answer": env.gold()}
 
 
 def _write_jsonl(path: Path, records) -> None:

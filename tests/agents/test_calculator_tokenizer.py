@@ -7,12 +7,12 @@ import torch
 from transformers import AutoTokenizer
 
 import envs  # noqa: F401
-from agents.calculator_tokenizer import build_calculator_tokenizer
 from agents.lm_agent import LMAgent
 from agents.oracle import OracleAgent
 from agents.rollout import rollout
+from agents.tokenizers import attach_tokens
+from agents.tokenizers.calculator import build_calculator_tokenizer
 from envs.calculator.env import CalculatorEnv
-from learners.sft import attach_tokens
 
 TRL_STREAM = "What is 13 - 3?\n\n<request><SimpleCalculatorTool>13-3<call>10<response>\n\nResult=10<submit>"
 

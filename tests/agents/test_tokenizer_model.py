@@ -10,7 +10,7 @@ import envs  # noqa: F401
 from agents.model import build_model, load_model, parameter_count
 from agents.oracle import OracleAgent
 from agents.rollout import rollout
-from agents.tokenizer import build_tokenizer
+from agents.tokenizers.memory import build_memory_tokenizer
 
 ROLE_IDS = {"user": 256, "assistant": 257, "tool": 258}
 EOD = 259
@@ -40,7 +40,7 @@ def conversations():
 
 
 def test_template_renders_the_paper_stream_byte_for_byte(conversations):
-    tokenizer = build_tokenizer()
+    tokenizer = build_memory_tokenizer()
     assert len(tokenizer) == 260
     for messages in conversations:
         encoded = tokenizer.apply_chat_template(
@@ -54,7 +54,7 @@ def test_template_renders_the_paper_stream_byte_for_byte(conversations):
 
 
 def test_loss_mask_never_covers_question_or_database_output(conversations):
-    tokenizer = build_tokenizer()
+    tokenizer = build_memory_tokenizer()
     messages = conversations[0]
     encoded = tokenizer.apply_chat_template(
         messages, tokenize=True, return_dict=True, return_assistant_tokens_mask=True
@@ -71,7 +71,7 @@ def test_loss_mask_never_covers_question_or_database_output(conversations):
 
 
 def test_save_and_reload_round_trip(tmp_path, conversations):
-    tokenizer = build_tokenizer()
+    tokenizer = build_memory_tokenizer()
     tokenizer.save_pretrained(tmp_path)
     reloaded = AutoTokenizer.from_pretrained(tmp_path, local_files_only=True)
     for messages in conversations[:5]:
@@ -83,7 +83,7 @@ def test_save_and_reload_round_trip(tmp_path, conversations):
 
 
 def test_generation_prompt_ends_with_the_assistant_token(conversations):
-    tokenizer = build_tokenizer()
+    tokenizer = build_memory_tokenizer()
     ids = tokenizer.apply_chat_template(
         conversations[0][:3], add_generation_prompt=True, tokenize=True, return_dict=False
     )
@@ -92,11 +92,11 @@ def test_generation_prompt_ends_with_the_assistant_token(conversations):
 
 @pytest.mark.parametrize("width", [4, 16, 36])
 def test_parameter_count_is_the_papers_formula(width):
-    assert parameter_count(build_model(layers=2, heads=2, width=width)) == 32 * width**2 + 525 * width
+    assert parameter_count(build_model(260, layers=2, heads=2, width=width)) == 32 * width**2 + 525 * width
 
 
 def test_bad_width_and_missing_model_path(tmp_path):
     with pytest.raises(ValueError, match="width=5"):
-        build_model(width=5)
+        build_model(260, width=5)
     with pytest.raises(FileNotFoundError, match="nothing-here"):
         load_model(tmp_path / "nothing-here")

@@ -11,14 +11,14 @@ import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 import envs  # noqa: F401
-from agents.calculator_tokenizer import build_calculator_tokenizer
 from agents.model import build_model
 from agents.oracle import OracleAgent
 from agents.rollout import rollout
+from agents.tokenizers import attach_tokens
+from agents.tokenizers.calculator import build_calculator_tokenizer
 from envs.trajectory import read_trajectories
 from learners.ppo import EnvRollouts, split_prompt, train_ppo
 from learners.ppo_config import PPOConfig
-from learners.sft import attach_tokens
 
 os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
 TASKS = [{"task_id": i} for i in range(0, 7500, 97)]
@@ -52,7 +52,7 @@ def test_env_mask_is_zero_exactly_on_the_tool_output():
 def test_rollout_func_returns_one_masked_stream_per_prompt():
     tokenizer = build_calculator_tokenizer()
     torch.manual_seed(0)  # an unseeded random model sometimes ends every episode on its first token
-    model = build_model(width=16, vocab_size=len(tokenizer))
+    model = build_model(len(tokenizer), width=16)
     player = EnvRollouts(calculator, TASKS[:4], tokenizer, tiny_config())
     prompts = [row["prompt"] for row in player.dataset()]
     assert prompts[0] == "What is 0 + 0?"
@@ -81,7 +81,7 @@ def test_ppo_trains_logs_to_tensorboard_and_resumes(tmp_path):
     out = tmp_path / "ppo"
     config = tiny_config(kl_coef=0.05, lr_schedule="linear")
     train_ppo(
-        build_model(width=16, vocab_size=len(tokenizer)), tokenizer, calculator, TASKS, config, out,
+        build_model(len(tokenizer), width=16), tokenizer, calculator, TASKS, config, out,
         rollout_path=tmp_path / "rollouts.jsonl", device="cpu", progress=False,
     )  # fmt: skip
     assert (out / "final" / "config.json").exists() and (out / "checkpoint-4").exists()
@@ -103,7 +103,7 @@ def test_ppo_trains_logs_to_tensorboard_and_resumes(tmp_path):
     shutil.rmtree(out / "checkpoint-4")
     shutil.rmtree(out / "final")
     train_ppo(
-        build_model(width=16, vocab_size=len(tokenizer)), tokenizer, calculator, TASKS, config, out,
+        build_model(len(tokenizer), width=16), tokenizer, calculator, TASKS, config, out,
         rollout_path=tmp_path / "resumed.jsonl", resume=True, device="cpu", progress=False,
     )  # fmt: skip
     assert len(list(read_trajectories(tmp_path / "resumed.jsonl"))) == 6
@@ -112,7 +112,7 @@ def test_ppo_trains_logs_to_tensorboard_and_resumes(tmp_path):
 
 def test_bad_options_are_clear_errors(tmp_path):
     tokenizer = build_calculator_tokenizer()
-    model = build_model(width=16, vocab_size=len(tokenizer))
+    model = build_model(len(tokenizer), width=16)
     with pytest.raises(ValueError, match="scale_rewards='std' is not valid"):
         train_ppo(model, tokenizer, calculator, TASKS, tiny_config(scale_rewards="std"), tmp_path)
     with pytest.raises(ValueError, match="lr_schedule='step' is not valid; choose one of constant, linear"):

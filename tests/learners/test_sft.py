@@ -12,11 +12,14 @@ from agents.lm_agent import LMAgent
 from agents.model import build_model
 from agents.oracle import OracleAgent
 from agents.rollout import rollout
-from agents.tokenizer import build_tokenizer
-from learners.sft import assistant_only_examples, evaluate_recall, train_sft
+from agents.tokenizers import assistant_only_examples
+from agents.tokenizers.memory import build_memory_tokenizer
+from learners.sft import evaluate_recall, train_sft
 from learners.sft_config import SFTConfig
 
 N_PEOPLE = 6
+
+VOCAB = len(build_memory_tokenizer())
 
 
 def make_env(mode="in_weight"):
@@ -33,7 +36,7 @@ def oracle(mode="in_weight"):
 def trained(tmp_path_factory):
     """A 16-wide model that memorised 24 in-weight answers."""
     torch.manual_seed(0)
-    model, tokenizer = build_model(width=16), build_tokenizer()
+    model, tokenizer = build_model(VOCAB, width=16), build_memory_tokenizer()
     config = SFTConfig(
         learning_rate=1e-2,
         batch_size=8,
@@ -79,7 +82,7 @@ def test_batched_generation_matches_one_at_a_time(trained):
 
 
 def test_labels_cover_only_assistant_tokens():
-    tokenizer = build_tokenizer()
+    tokenizer = build_memory_tokenizer()
     (episode,) = rollout(make_env("in_tool"), OracleAgent(), 1)
     (example,) = assistant_only_examples(tokenizer, [episode.messages])
     trained = bytes(t for t in example["labels"] if 0 <= t < 256).decode()
@@ -100,7 +103,7 @@ class _StopAt(TrainerCallback):
 
 
 def test_resume_ends_where_an_uninterrupted_run_would(tmp_path):
-    tokenizer = build_tokenizer()
+    tokenizer = build_memory_tokenizer()
     data = oracle()
     config = SFTConfig(
         learning_rate=5e-3, batch_size=4, max_steps=24, warmup_steps=2, save_steps=8, logging_steps=8
@@ -108,12 +111,18 @@ def test_resume_ends_where_an_uninterrupted_run_would(tmp_path):
 
     torch.manual_seed(0)
     whole = train_sft(
-        build_model(width=8), tokenizer, data, config, tmp_path / "whole", device="cpu", progress=False
+        build_model(VOCAB, width=8),
+        tokenizer,
+        data,
+        config,
+        tmp_path / "whole",
+        device="cpu",
+        progress=False,
     )
 
     torch.manual_seed(0)
     train_sft(
-        build_model(width=8),
+        build_model(VOCAB, width=8),
         tokenizer,
         data,
         config,
@@ -125,7 +134,7 @@ def test_resume_ends_where_an_uninterrupted_run_would(tmp_path):
     assert (tmp_path / "killed" / "checkpoint-16").exists()
     torch.manual_seed(123)  # a fresh process: the initial weights must come from the checkpoint
     resumed = train_sft(
-        build_model(width=8),
+        build_model(VOCAB, width=8),
         tokenizer,
         data,
         config,
@@ -144,10 +153,18 @@ def test_cuda_bf16_training_and_generation(tmp_path):
     torch.manual_seed(0)
     config = SFTConfig(learning_rate=1e-2, batch_size=8, max_steps=20, warmup_steps=2, save_steps=1000)
     model = train_sft(
-        build_model(width=16), build_tokenizer(), oracle(), config, tmp_path, device="cuda", progress=False
+        build_model(VOCAB, width=16),
+        build_memory_tokenizer(),
+        oracle(),
+        config,
+        tmp_path,
+        device="cuda",
+        progress=False,
     )
     assert model.device.type == "cuda"
-    episodes = evaluate_recall(model, build_tokenizer(), make_env(), [{"task_id": i} for i in range(8)])
+    episodes = evaluate_recall(
+        model, build_memory_tokenizer(), make_env(), [{"task_id": i} for i in range(8)]
+    )
     assert len(episodes) == 8
 
 
@@ -161,4 +178,11 @@ def test_cuda_bf16_training_and_generation(tmp_path):
 def test_precision_is_checked_before_training(tmp_path, precision, message):
     config = SFTConfig(max_steps=1, batch_size=2, precision=precision)
     with pytest.raises(ValueError, match=message):
-        train_sft(build_model(width=8), build_tokenizer(), oracle()[:4], config, tmp_path, device="cpu")
+        train_sft(
+            build_model(VOCAB, width=8),
+            build_memory_tokenizer(),
+            oracle()[:4],
+            config,
+            tmp_path,
+            device="cpu",
+        )

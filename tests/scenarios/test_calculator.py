@@ -11,7 +11,7 @@ from envs.calculator.corpus import CorpusConfig, write_transcripts
 from envs.trajectory import read_trajectories
 from learners.ppo_config import PPOConfig
 from learners.sft_config import SFTConfig
-from scenarios.calculator import CalculatorConfig, run_calculator, starting_model
+from scenarios.calculator.study import CalculatorConfig, run_calculator, starting_model
 from scenarios.run import main
 
 os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")

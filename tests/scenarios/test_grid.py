@@ -10,9 +10,9 @@ import shutil
 import pytest
 
 from learners.sft_config import SFTConfig
-from scenarios import memory_grids
 from scenarios.grid import SlurmOptions, main, run_grid
-from scenarios.memory_grids import CellTraining, MemoryGrid, smallest_reaching
+from scenarios.memory import grids as memory_grids
+from scenarios.memory.grids import CellTraining, MemoryGrid, smallest_reaching
 from scenarios.registry import GRIDS
 
 
@@ -347,7 +347,7 @@ def test_workers_end_when_the_grid_process_is_killed(tmp_path):
 
     (tmp_path / "slow_cell.py").write_text(SLOW_CELL)
     (tmp_path / "tests_grid_helpers.py").write_text(
-        "from scenarios.memory_grids import MemoryGrid\n"
+        "from scenarios.memory.grids import MemoryGrid\n"
         "def grid():\n    return MemoryGrid(modes=['in_weight'], people=[2], widths=[8])\n"
     )
     (tmp_path / "killed_grid.py").write_text(KILLED_GRID)

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from envs.trajectory import read_trajectories
-from scenarios.config import ConfigError, apply_overrides
-from scenarios.memory import cpu_profile
+from scenarios.memory.study import cpu_profile
+from scenarios.overrides import ConfigError, apply_overrides
 from scenarios.run import main
 
 TINY = [
@@ -90,7 +90,7 @@ def test_tiny_memory_run_writes_the_run_folder(tmp_path, capsys):
 
 
 def test_list_options_take_json_or_shell_friendly_lists():
-    from scenarios.memory_grids import capacity_profile
+    from scenarios.memory.grids import capacity_profile
 
     grid = apply_overrides(capacity_profile("cpu"), ["modes=[in_tool]", "widths=8,16", "people=[64, 128]"])
     assert grid.modes == ["in_tool"] and grid.widths == [8, 16] and grid.people == [64, 128]

@@ -13,9 +13,9 @@ import envs  # noqa: F401
 from agents.oracle import OracleAgent
 from agents.random_agent import RandomAgent
 from agents.rollout import rollout
-from agents.tokenizer import build_tokenizer
+from agents.tokenizers import attach_tokens
+from agents.tokenizers.memory import build_memory_tokenizer
 from envs.trajectory import append_trajectories
-from learners.sft import attach_tokens
 from tui.__main__ import main
 from tui.app import EpisodeList, Replay, TrajectoryApp
 
@@ -24,7 +24,7 @@ from tui.app import EpisodeList, Replay, TrajectoryApp
 def trajectories(tmp_path_factory):
     """20 oracle episodes (with token ids and loss masks) and 20 random ones."""
     make_env = lambda: gym.make("toolgym/PeopleMemory-v0", n_people=50)  # noqa: E731
-    oracle = attach_tokens(build_tokenizer(), rollout(make_env, OracleAgent(), 20, num_envs=8))
+    oracle = attach_tokens(build_memory_tokenizer(), rollout(make_env, OracleAgent(), 20, num_envs=8))
     chance = rollout(make_env, RandomAgent(), 20, num_envs=8)
     path = tmp_path_factory.mktemp("run") / "trajectories" / "episodes.jsonl"
     append_trajectories(path, oracle + chance)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from transformers import PreTrainedTokenizerFast
 
-from agents.tokenizer import byte_level_tokenizer
+from agents.tokenizers import byte_level_tokenizer
 
 REQUEST, CALL, RESPONSE, SUBMIT, END = "<request>", "<call>", "<response>", "<submit>", "<|endoftext|>"
 CHAT_TEMPLATE = (
@@ -34,7 +34,11 @@ CHAT_TEMPLATE = (
 
 
 def build_calculator_tokenizer() -> PreTrainedTokenizerFast:
-    """The 261-token calculator tokenizer with its chat template; no files, no downloads."""
+    """The 261-token calculator tokenizer with its chat template; no files, no downloads.
+
+    No token but ``<|endoftext|>`` ends a turn on its own: the env's ``turn_ends`` (``<call>``,
+    ``<submit>``) do, and the agent keeps them in the turn's text.
+    """
     return byte_level_tokenizer(
         [REQUEST, CALL, RESPONSE, SUBMIT, END], eos=END, chat_template=CHAT_TEMPLATE,
         extra=[REQUEST, CALL, RESPONSE, SUBMIT],

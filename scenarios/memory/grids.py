@@ -1,7 +1,7 @@
 """The memory study's three grids (seed 000): capacity law, OOD generalization, compressibility.
 
 Each grid is the product of its axes (mode x people x width x ALPHA x data seed); a cell trains
-one model with :func:`scenarios.memory.train_and_evaluate` and reports its recall (and OOD
+one model with :func:`scenarios.memory.study.train_and_evaluate` and reports its recall (and OOD
 accuracy). The three grids differ in their axes and in how their table is summarised:
 
 - ``memory_capacity``: the smallest parameter count reaching 95% recall per number of facts and
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from learners.sft_config import SFTConfig
-from scenarios.memory import MODES, MemoryConfig, ModeConfig, train_and_evaluate
+from scenarios.memory.study import MODES, MemoryConfig, ModeConfig, train_and_evaluate
 
 
 @dataclass
@@ -274,7 +274,7 @@ def chance_floor(grid: MemoryGrid, episodes: int = 1000) -> float:
     """The random agent's accuracy on unseen people (the paper's chance level)."""
     from agents.random_agent import RandomAgent
     from agents.rollout import rollout
-    from scenarios.memory import env_factory, ood_tasks
+    from scenarios.memory.study import env_factory, ood_tasks
 
     config = MemoryConfig(n_people=max(grid.people), ood_questions=episodes)
     played = rollout(
@@ -382,9 +382,9 @@ def capacity_profile(profile: str) -> MemoryGrid:
         )
     # Widths that decide a result at the CPU budget. Earlier runs: in-tool widths 8 and 16 never
     # learned the tool's format, in-weight widths 8 and 16 stored nothing beyond 64 people
-    # (width 16: 0.82 at 64 people, 0.05 at 256); in-tool width 32 did not learn to copy the database's answer even in 6,000
-    # steps (recall 0.36 at 1,024 people), width 48 did, so in-tool stops at 48. The cells
-    # evaluate unseen people too, so that memory_ood reuses them.
+    # (width 16: 0.82 at 64 people, 0.05 at 256); in-tool width 32 did not learn to copy the
+    # database's answer even in 6,000 steps (recall 0.36 at 1,024 people), width 48 did, so
+    # in-tool stops at 48. The cells evaluate unseen people too, so that memory_ood reuses them.
     return MemoryGrid(widths=[32, 48, 64], ood_questions=1000, **_cpu_training(in_tool_widths=[32, 48]))
 
 

@@ -159,7 +159,7 @@ def train_and_evaluate(
     from agents.model import build_model, load_model, parameter_count
     from agents.oracle import OracleAgent
     from agents.rollout import rollout
-    from agents.tokenizer import build_tokenizer
+    from agents.tokenizers.memory import build_memory_tokenizer
     from envs.trajectory import read_trajectories
     from learners.sft import evaluate_recall, resolve_device, train_sft
 
@@ -190,7 +190,8 @@ def train_and_evaluate(
         if config.model:
             model, tokenizer = load_model(config.model)
         else:
-            model, tokenizer = build_model(config.layers, config.heads, mode_config.width), build_tokenizer()
+            tokenizer = build_memory_tokenizer()
+            model = build_model(len(tokenizer), config.layers, config.heads, mode_config.width)
         print(
             f"[{mode}] {parameter_count(model):,} parameters "
             f"({config.layers} layers, {config.heads} heads, width {mode_config.width})"

@@ -148,8 +148,8 @@ def starting_model(config: CalculatorConfig, device: str):
     has none, e.g. GPT-2). Otherwise the model pre-trained on the corpus, trained once per
     pre-training config and then read from ``config.cache``.
     """
-    from agents.calculator_tokenizer import CHAT_TEMPLATE
     from agents.model import load_model
+    from agents.tokenizers.calculator import CHAT_TEMPLATE
 
     if config.model:
         model, tokenizer = load_model(config.model)
@@ -164,14 +164,14 @@ def starting_model(config: CalculatorConfig, device: str):
 
 
 def _pretrain(config: CalculatorConfig, folder: Path, device: str) -> None:
-    from agents.calculator_tokenizer import build_calculator_tokenizer
     from agents.model import build_model
+    from agents.tokenizers.calculator import build_calculator_tokenizer
     from envs.calculator.corpus import write_transcripts
     from envs.trajectory import Trajectory
     from learners.sft import train_sft
 
     tokenizer = build_calculator_tokenizer()
-    model = build_model(config.layers, config.heads, config.width, vocab_size=len(tokenizer))
+    model = build_model(len(tokenizer), config.layers, config.heads, config.width)
     corpus = [
         Trajectory(env_id="toolgym/Calculator-v0", messages=m, reward=0.0, terminated=True, truncated=False)
         for m in write_transcripts(config.corpus, config.decimals)
@@ -192,7 +192,7 @@ def _pretrain(config: CalculatorConfig, folder: Path, device: str) -> None:
 
 
 def _pretrain_settings(config: CalculatorConfig) -> dict[str, Any]:
-    from scenarios.config import to_dict
+    from scenarios.overrides import to_dict
 
     keys = ("decimals", "width", "layers", "heads", "corpus", "pretrain")
     return {"corpus_version": CORPUS_VERSION, **{key: to_dict(config)[key] for key in keys}}
@@ -229,9 +229,9 @@ def evaluate(config: CalculatorConfig, model, tokenizer, tasks, path_stem: Path)
     """Reward and tool-call rate of the policy on ``tasks``: sampled (as in training) and greedy."""
     from agents.lm_agent import LMAgent
     from agents.rollout import rollout
+    from agents.tokenizers import attach_tokens
     from envs.calculator.env import CalculatorEnv
     from envs.trajectory import append_trajectories
-    from learners.sft import attach_tokens
 
     scores = {}
     for name, sampling in (("", True), ("greedy_", False)):
