@@ -57,8 +57,9 @@ class PeopleMemoryEnv(TextEnv):
 
     ## Observation Space
     ``UnicodeText`` (printable Unicode, up to 4096 characters). After ``reset``: the question
-    (``info["role"] == "user"``, ``info["tools"]``: the database's JSON Schema in ``in_tool`` mode). After a tool call: the database's answer, the value(s) found,
-    ``No result found`` or ``Error: ...`` (``info["role"] == "tool"``). After a malformed turn
+    (``info["role"] == "user"``; ``info["tools"]``: the database's JSON Schema in ``in_tool``
+    mode). After a tool call: the database's answer, the value(s) found, ``No result found`` or
+    ``Error: ...`` (``info["role"] == "tool"``). After a malformed turn
     (unclosed fence, a tool call in ``in_weight`` mode, non-text): the env's feedback
     (``info["role"] == "user"``, ``info["name"] == "env"``). After the final answer: ``""``.
 

@@ -84,7 +84,7 @@ def test_time_limit_truncates_and_tool_answers_are_cut():
     env.reset(seed=0)
     observation, *_, truncated, _ = env.step("<request><SimpleCalculatorTool>123456*10<call>")
     assert observation == "123<response>" and not truncated
-    *_, terminated, truncated, info = env.step("<request><SimpleCalculatorTool>1+1<call>")
+    *_, terminated, truncated, _ = env.step("<request><SimpleCalculatorTool>1+1<call>")
     assert truncated and not terminated
 
 
