@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import urllib.parse
 import time
+import urllib.parse
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
