@@ -218,7 +218,7 @@ def test_v1_record_decodes_with_the_runs_saved_tokenizer(tmp_path):
 
 
 def test_header_shows_the_headline_with_nulls_as_dashes(trajectories, tmp_path):
-    from tui.app import run_header
+    from tui.views import run_header
 
     run_dir = tmp_path / "run"
     (run_dir / "trajectories").mkdir(parents=True)
