@@ -175,3 +175,26 @@ def test_tool_schemas_are_given_at_reset():
 def test_async_vector_env_with_shared_memory_fails_naming_the_fix():
     with pytest.raises(ValueError, match="shared_memory=False"):
         AsyncVectorEnv([lambda: gym.make("toolgym/Calculator-v0")] * 2)
+
+
+@pytest.mark.parametrize(
+    "make_env",
+    [
+        lambda: gym.make("toolgym/PeopleMemory-v0", n_people=10),
+        lambda: gym.make("toolgym/PeopleMemory-v0", n_people=10, query_language="sql"),
+        lambda: gym.make("toolgym/Calculator-v0"),
+    ],
+)
+def test_recorded_calls_match_the_declared_json_schemas(make_env):
+    import jsonschema
+
+    env = make_env()
+    _, info = env.reset(seed=0)
+    schemas = {tool["function"]["name"]: tool["function"]["parameters"] for tool in info["tools"]}
+    for turn in env.unwrapped.demonstration():
+        env.step(turn)
+    calls = [call for m in env.unwrapped.messages for call in m.get("tool_calls", ())]
+    assert calls
+    for call in calls:
+        jsonschema.Draft202012Validator.check_schema(schemas[call["function"]["name"]])
+        jsonschema.validate(call["function"]["arguments"], schemas[call["function"]["name"]])
