@@ -1,9 +1,10 @@
 """The text-environment core every toolgym study builds on.
 
 A :class:`TextEnv` is a ``gymnasium.Env`` whose observations and actions are strings. One action is
-the text of one assistant turn. If the turn holds tool calls in the env's syntax, the env runs
-them and the observation is the tools' answers (reward 0, episode goes on); otherwise the turn is
-the final answer, which the env scores, and the episode terminates. Truncation after too many turns
+the text of one assistant turn. If the turn holds tool calls in the env's syntax
+(:meth:`TextEnv.parse_tool_calls`), the env runs them in order and the observation is their
+answers, one per line (reward 0, episode goes on); otherwise the turn is the final answer, which
+the env scores (a reward and named scores), and the episode terminates. Truncation after too many turns
 belongs to Gymnasium's ``TimeLimit`` wrapper, set through ``max_episode_steps`` at registration.
 
 Malformed input never raises: a non-string or oversized action, an unparsable or unknown tool
