@@ -11,6 +11,7 @@ import numpy as np
 from gymnasium.vector import AsyncVectorEnv, AutoresetMode, SyncVectorEnv
 
 from agents.base import Agent, Conversation
+from envs.checks import check_choice
 from envs.trajectory import Trajectory, write_trajectory
 from envs.wrappers import RecordTrajectories
 
@@ -28,6 +29,10 @@ def rollout(
     vectorization: str = "sync",
     path: str | os.PathLike | None = None,
     run_id: str = "",
+    record_demonstrations: bool = False,
+    step: int | None = None,
+    round: int | None = None,
+    tags: dict[str, str] | None = None,
 ) -> list[Trajectory]:
     """Play episodes with ``agent`` in ``num_envs`` copies of ``make_env()`` and return their records.
 
@@ -45,6 +50,9 @@ def rollout(
         vectorization: ``"sync"`` (one process) or ``"async"`` (one process per sub-env).
         path: JSONL file each finished episode is appended to.
         run_id: written into every record.
+        record_demonstrations: also record each env's oracle ``demonstration()``.
+        step, round, tags: where in a training run the episodes are played (a PPO step, a round)
+            and labels (``{"split": "ood"}``), written into every record.
 
     Returns:
         The trajectories, in episode order.
@@ -55,20 +63,26 @@ def rollout(
         raise ValueError("give n_episodes >= 0 or a list of tasks")
     if tasks is not None and len(tasks) < n_episodes:
         raise ValueError(f"{n_episodes} episodes asked for but only {len(tasks)} tasks given")
-    if vectorization not in VECTORIZATIONS:
-        raise ValueError(f"vectorization={vectorization!r} is not valid; choose one of {VECTORIZATIONS}")
+    check_choice("vectorization", vectorization, VECTORIZATIONS)
     if n_episodes == 0:
         return []
     num_envs = max(1, min(num_envs, n_episodes))
 
     def make_recorded_env() -> gym.Env:
-        return RecordTrajectories(make_env(), run_id=run_id, agent=agent.name)
+        return RecordTrajectories(
+            make_env(),
+            run_id=run_id,
+            agent=agent.name,
+            record_demonstration=record_demonstrations,
+            step=step,
+            round=round,
+            tags=tags,
+        )
 
     if vectorization == "sync":
         envs = SyncVectorEnv([make_recorded_env] * num_envs, autoreset_mode=AutoresetMode.DISABLED)
     else:
-        # Gymnasium's shared memory decodes Text observations once, at construction (a snapshot,
-        # not a view), so text envs must send observations through the pipes.
+        # Text observations travel through the pipes: toolgym's text space refuses shared memory.
         envs = AsyncVectorEnv(
             [make_recorded_env] * num_envs, autoreset_mode=AutoresetMode.DISABLED, shared_memory=False
         )

@@ -17,8 +17,12 @@ SPECS = (
         "entry_point": "envs.memory.env:PeopleMemoryEnv",
         "max_episode_steps": 4,
     },
-    # No max_episode_steps yet: the env's own max_turns (TRL's TextEnvironment option) truncates.
-    {"id": "toolgym/Calculator-v0", "entry_point": "envs.calculator.env:CalculatorEnv"},
+    # 4: TRL's TextEnvironment max_turns in the calculator example.
+    {
+        "id": "toolgym/Calculator-v0",
+        "entry_point": "envs.calculator.env:CalculatorEnv",
+        "max_episode_steps": 4,
+    },
 )
 ENV_IDS = tuple(spec["id"] for spec in SPECS)
 

@@ -83,7 +83,10 @@ class Trajectory:
     schema: str = SCHEMA
 
     def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), separators=(",", ":"), default=_jsonable)
+        # ensure_ascii=False: "Zoë" stays readable in the file (lone surrogates are escaped on write).
+        return json.dumps(
+            dataclasses.asdict(self), separators=(",", ":"), ensure_ascii=False, default=_jsonable
+        )
 
     @classmethod
     def from_json(cls, line: str) -> Trajectory:
@@ -152,7 +155,9 @@ def append_trajectories(path: str | os.PathLike, trajectories: Iterable[Trajecto
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+b") as file:
         for trajectory in trajectories:
-            line = (trajectory.to_json() + "\n").encode("utf-8")
+            # A lone surrogate (an agent's broken text) cannot be UTF-8; it only occurs inside a
+            # JSON string, where "backslashreplace" writes the same \udxxx escape json would.
+            line = (trajectory.to_json() + "\n").encode("utf-8", "backslashreplace")
             fcntl.flock(file, fcntl.LOCK_EX)
             try:
                 _cut_torn_tail(file)

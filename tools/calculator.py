@@ -23,15 +23,13 @@ _UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
 class Calculator:
     """Evaluates ``13.1-3`` to ``10.1``; errors (``1/0``, junk) are raised as :class:`ToolError`."""
 
-    name = "SimpleCalculatorTool"
-
     def __init__(self, max_chars: int = 100, max_number_chars: int = 20, max_magnitude: float = 1e15):
         self.max_chars = max_chars
         self.max_number_chars = max_number_chars
         self.max_magnitude = max_magnitude
 
-    def __call__(self, text: str) -> str:
-        return format_number(self.evaluate(text))
+    def __call__(self, expression: str) -> str:
+        return format_number(self.evaluate(expression))
 
     def evaluate(self, text: str) -> float:
         """The value of the arithmetic expression ``text``."""

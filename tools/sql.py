@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+import urllib.parse
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
@@ -156,11 +157,17 @@ def read_only_url(url: str) -> str:
         return url
     if parsed.database.startswith("file:"):
         path, _, _ = parsed.database[len("file:") :].partition("?")
+        path = urllib.parse.unquote(path)
     else:
         path = parsed.database
     if not Path(path).exists():
         raise FileNotFoundError(f"SQLite database not found: {path}")
-    return f"sqlite:///file:{Path(path).resolve()}?mode=ro&uri=true"
+    # Two layers of escaping: SQLite's URI filename (% ? # in the path percent-encoded), then
+    # SQLAlchemy's URL around it (URL.create quotes what its own parser would misread).
+    uri = "file:" + urllib.parse.quote(str(Path(path).resolve()))
+    return sa.engine.URL.create("sqlite", database=uri, query={"mode": "ro", "uri": "true"}).render_as_string(
+        hide_password=False
+    )
 
 
 class SQLTool:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import difflib
-import json
 from pathlib import Path
+from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
@@ -21,6 +20,7 @@ from textual.widgets import Footer, Input, Static
 
 from envs.trajectory import Trajectory
 from tui.index import EpisodeIndex, Summary, trajectory_files
+from tui.views import diff_view, message_widget, run_folder, run_header, token_view
 
 SORTS = ("row", "reward", "turns", "length")
 COLUMNS = ("#", "env", "task", "split", "reward", "turns", "length", "agent")
@@ -120,6 +120,25 @@ class TrajectoryApp(App):
         self.path = path
         self.follow = follow
         self.index = EpisodeIndex(trajectory_files(path))
+        self._tokenizer: Any = False  # not looked for yet
+
+    def run_tokenizer(self) -> Any:
+        """The tokenizer saved with the run's checkpoints (for records without token strings), or None."""
+        if self._tokenizer is False:
+            self._tokenizer = None
+            folder = run_folder(self.path)
+            # Only a run folder is searched (not whatever folder a loose file lies in).
+            is_run = (folder / "config.json").is_file() or (folder / "checkpoints").is_dir()
+            found = folder.rglob("tokenizer_config.json") if is_run else ()
+            configs = sorted(p for p in found if "checkpoints" in p.relative_to(folder).parts)
+            if configs:
+                from transformers import AutoTokenizer
+
+                try:
+                    self._tokenizer = AutoTokenizer.from_pretrained(str(configs[-1].parent))
+                except (OSError, ValueError):
+                    self._tokenizer = None
+        return self._tokenizer
 
     def on_mount(self) -> None:
         self.push_screen(EpisodeList(self.index, self.path, self.follow))
@@ -245,7 +264,13 @@ class EpisodeList(Screen):
     def action_open(self) -> None:
         if self.shown:
             row = self.shown[self.query_one(EpisodeTable).cursor]
-            self.app.push_screen(Replay(self.index.record(row), row))
+            try:
+                record = self.index.record(row)
+            except (ValueError, TypeError, UnicodeDecodeError) as error:
+                # A damaged line or a record of the wrong shape: say so, never exit.
+                self.app.push_screen(BadRecord(row, self.index.where(row), error))
+                return
+            self.app.push_screen(Replay(record, row))
 
 
 class Replay(Screen):
@@ -292,7 +317,8 @@ class Replay(Screen):
         turns = self.query_one("#turns", VerticalScroll)
         await turns.remove_children()
         if self.mode == "tokens":
-            widgets = [token_view(self.record)]
+            tokenizer = None if self.record.tokens else self.app.run_tokenizer()
+            widgets = [token_view(self.record, tokenizer)]
         elif self.mode == "diff":
             widgets = [diff_view(self.record)]
         else:
@@ -330,6 +356,24 @@ class Replay(Screen):
         self.app.pop_screen()
 
 
+class BadRecord(Screen):
+    """What is wrong with a record that cannot be replayed."""
+
+    BINDINGS = [Binding("escape,backspace,enter", "close", "back")]
+
+    def __init__(self, row: int, where: str, error: Exception):
+        super().__init__()
+        self.row, self.where, self.error = row, where, error
+
+    def compose(self) -> ComposeResult:
+        message = f"episode {self.row} ({self.where}) cannot be replayed:\n{self.error}"
+        yield Static(Text(message), id="bad-record", classes="message env")
+        yield Footer()
+
+    def action_close(self) -> None:
+        self.app.pop_screen()
+
+
 class HelpScreen(ModalScreen):
     """Every key of the screen underneath."""
 
@@ -346,81 +390,3 @@ class HelpScreen(ModalScreen):
 
     def action_close(self) -> None:
         self.app.pop_screen()
-
-
-def message_widget(message: dict) -> Static:
-    role = message.get("role", "user")
-    name = message.get("name")
-    kind = "env" if name == "env" else role if role in ("user", "assistant", "tool") else "user"
-    label = {"user": "user", "assistant": "assistant", "tool": f"{name or 'tool'} ->", "env": "env feedback"}[
-        kind
-    ]
-    widget = Static(Text(message.get("content", "")), classes=f"message {kind}")
-    widget.border_title = label
-    return widget
-
-
-def token_view(record: Trajectory) -> Static:
-    """The record's tokens, trained ones (mask 1) highlighted: tool output must never be."""
-    if not record.token_ids or not record.loss_mask:
-        return Static("This record carries no token ids / loss mask.", classes="message env")
-    text = Text()
-    for token, trained in zip(record.token_ids, record.loss_mask, strict=False):
-        piece = _token_text(token)
-        text.append(piece, style="bold black on green" if trained else "dim")
-    widget = Static(text, classes="message tokens")
-    trained = sum(record.loss_mask)
-    widget.border_title = f"tokens: {trained} trained (green) / {len(record.loss_mask) - trained} not"
-    return widget
-
-
-def diff_view(record: Trajectory) -> Static:
-    """The agent's turns against the oracle's demonstration, line by line."""
-    if not record.demonstration:
-        return Static("This record carries no demonstration to compare with.", classes="message env")
-    played = [m["content"] for m in record.messages if m["role"] == "assistant"]
-    text = Text()
-    for line in difflib.ndiff("\n".join(played).splitlines(), "\n".join(record.demonstration).splitlines()):
-        if line.startswith("?"):
-            continue
-        style = "red" if line.startswith("- ") else "green" if line.startswith("+ ") else ""
-        text.append(line + "\n", style=style)
-    widget = Static(text, classes="message diff")
-    widget.border_title = "agent (-) vs oracle (+)"
-    return widget
-
-
-def run_header(path: Path, index: EpisodeIndex) -> Text:
-    """The run's scenario, results and TensorBoard folder (for a run folder), and the episode count."""
-    text = Text(f"{path}  ", style="bold")
-    text.append(f"{len(index):,} episodes in {len(index.files)} file(s)")
-    folder = path if path.is_dir() else path.parent
-    config, results = folder / "config.json", folder / "results.json"
-    if config.exists():
-        try:
-            text.append(f"\nscenario: {json.loads(config.read_text()).get('scenario', '?')}")
-        except json.JSONDecodeError:
-            pass
-    if results.exists():
-        try:
-            numbers = json.loads(results.read_text())
-        except json.JSONDecodeError:
-            numbers = {}
-        for mode, values in numbers.items():
-            if isinstance(values, dict) and "recall" in values:
-                bar = "#" * round(20 * values["recall"])
-                text.append(f"\n  {mode:<10} recall {values['recall']:.3f} {bar:<20}")
-                if "ood_accuracy" in values:
-                    text.append(f"  OOD {values['ood_accuracy']:.3f}")
-    if (folder / "tb").is_dir():
-        text.append(f"\ntensorboard --logdir {folder / 'tb'}")
-    return text
-
-
-def _token_text(token: int) -> str:
-    if token < 256:
-        character = chr(token) if 32 <= token < 127 else "\\n" if token == 10 else f"<{token:02x}>"
-        return character + ("\n" if token == 10 else "")
-    return {256: "<|user|>", 257: "<|assistant|>", 258: "<|database|>", 259: "<|eod|>"}.get(
-        token, f"<{token}>"
-    )

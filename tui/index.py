@@ -47,6 +47,29 @@ def trajectory_files(path: Path) -> list[Path]:
     return files
 
 
+def _summary(row: int, record: dict) -> Summary:
+    messages = record.get("messages") or []
+    metrics = record.get("metrics") or {}
+    kwargs = record.get("env_kwargs") or {}
+    tags = record.get("tags") or {}
+    task_id = record.get("task_id")
+    return Summary(
+        row=row,
+        env_id=str(record.get("env_id", "")),
+        task_id=task_id if task_id is None else int(task_id),
+        reward=float(record.get("reward") or 0.0),
+        turns=int(metrics.get("turns", sum(m.get("role") == "assistant" for m in messages))),
+        length=sum(len(str(m.get("content", ""))) for m in messages),
+        split=str(tags.get("split", metrics.get("split", kwargs.get("split", "")))),
+        agent=str(record.get("agent", "")),
+        text="\n".join(str(m.get("content", "")) for m in messages).lower(),
+    )
+
+
+def _problem_summary(row: int, problem: str) -> Summary:
+    return Summary(row, problem, None, 0.0, 0, 0, "", "", "")
+
+
 class EpisodeIndex:
     """Every episode of some trajectory files, addressed by row number."""
 
@@ -70,7 +93,11 @@ class EpisodeIndex:
         return len(self._entries) - before
 
     def record(self, row: int) -> Trajectory:
-        return Trajectory.from_dict(self._load(row))
+        """The full record of ``row``; raises ``ValueError`` saying what is wrong with a damaged one."""
+        record = self._load(row)
+        if not isinstance(record, dict):
+            raise ValueError(f"not a trajectory record: a JSON {type(record).__name__}, not an object")
+        return Trajectory.from_dict(record)
 
     def summary(self, row: int) -> Summary:
         cached = self._summaries.get(row)
@@ -94,25 +121,23 @@ class EpisodeIndex:
             file.seek(start)
             return json.loads(file.read(end - start))
 
+    def where(self, row: int) -> str:
+        """``file:line`` of a row, for messages about it."""
+        number, start, _ = self._entries[row]
+        with open(self.files[number], "rb") as file:
+            line = file.read(start).count(b"\n") + 1
+        return f"{self.files[number]}:{line}"
+
     def _summarise(self, row: int, line: bytes | None = None) -> Summary:
         try:
             record = json.loads(line) if line is not None else self._load(row)
         except (json.JSONDecodeError, UnicodeDecodeError):
-            record = {"env_id": "(unreadable line)", "messages": [], "reward": 0.0}
-        messages = record.get("messages") or []
-        metrics = record.get("metrics") or {}
-        kwargs = record.get("env_kwargs") or {}
-        return Summary(
-            row=row,
-            env_id=str(record.get("env_id", "")),
-            task_id=record.get("task_id"),
-            reward=float(record.get("reward") or 0.0),
-            turns=int(metrics.get("turns", sum(m.get("role") == "assistant" for m in messages))),
-            length=sum(len(m.get("content", "")) for m in messages),
-            split=str(metrics.get("split", kwargs.get("split", ""))),
-            agent=str(record.get("agent", "")),
-            text="\n".join(m.get("content", "") for m in messages).lower(),
-        )
+            return _problem_summary(row, "(unreadable line)")
+        try:
+            return _summary(row, record)
+        except (AttributeError, TypeError, ValueError):
+            # Wrong field types: the row says so; Enter shows the reader's own message.
+            return _problem_summary(row, "(bad record)")
 
     def _scan(self, number: int) -> None:
         """Add the complete lines written since the last scan; a torn last line waits for its end."""
@@ -130,12 +155,16 @@ class EpisodeIndex:
             position = end + 1
         self._sizes[number] += position
 
-    def _check_first_record(self) -> None:
+    def _check_first_record(self, lines: int = 10) -> None:
+        """Refuse a file that is not trajectories at all (none of its first lines looks like a
+        record); a damaged record is only its own row's problem."""
         if not self._entries:
             return
-        number = self._entries[0][0]
-        try:
-            record = self._load(0)
-            Trajectory.from_dict(record)
-        except (json.JSONDecodeError, UnicodeDecodeError, TypeError, ValueError, AttributeError):
-            raise NotTrajectories(f"{self.files[number]} is not a toolgym trajectories file") from None
+        for row in range(min(lines, len(self._entries))):
+            try:
+                record = self._load(row)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                continue
+            if isinstance(record, dict) and {"env_id", "messages"} <= record.keys():
+                return
+        raise NotTrajectories(f"{self.files[self._entries[0][0]]} is not a toolgym trajectories file")

@@ -43,7 +43,7 @@ def write_transcripts(config: CorpusConfig, decimals: bool = False) -> list[list
     """The corpus, each transcript an episode of the env played by the writer (chat messages);
     ``decimals``: tasks of ``Calculator-v0(decimals=True)``."""
     rng = np.random.default_rng(config.seed)
-    env = CalculatorEnv(decimals=decimals, max_turns=2)
+    env = CalculatorEnv(decimals=decimals)
     corpus = []
     for task_id in rng.integers(env.num_tasks, size=config.transcripts):
         env.reset(options={"task_id": int(task_id)})

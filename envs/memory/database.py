@@ -60,7 +60,7 @@ def ensure_database(db_url: str | None, seed: int, alpha: float) -> str:
         path = cache_dir() / "memory" / f"{name}.sqlite"
         if not path.exists():
             _build_sqlite_file(path, generate_population(seed, alpha), name)
-        return f"sqlite:///{path}"
+        return sqlite_url(path)
     engine = sa.create_engine(db_url)
     try:
         found = _recorded_dataset(engine)
@@ -102,13 +102,18 @@ def _fill(engine: sa.Engine, population: Population, name: str) -> None:
         connection.execute(meta_table.insert(), [{"key": "dataset", "value": name}])
 
 
+def sqlite_url(path: str | os.PathLike) -> str:
+    """The SQLAlchemy URL of a SQLite file, ``%``, ``?`` and ``#`` in the path escaped."""
+    return sa.engine.URL.create("sqlite", database=str(path)).render_as_string(hide_password=False)
+
+
 def _build_sqlite_file(path: Path, population: Population, name: str) -> None:
     """Build into a temporary file, then rename: concurrent builders (vector envs) never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.close(handle)
     try:
-        engine = sa.create_engine(f"sqlite:///{temporary}")
+        engine = sa.create_engine(sqlite_url(temporary))
         try:
             _fill(engine, population, name)
         finally:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import numbers
 import re
 from typing import Any
 
 import numpy as np
 
+from envs.checks import check_choice, check_int
 from envs.core import TextEnv, ToolCall, ToolCallError
 from envs.memory.database import TABLE, ensure_database
 from envs.memory.people import (
@@ -43,7 +43,7 @@ class PeopleMemoryEnv(TextEnv):
     from what it memorised.
 
     ## Action Space
-    ``Text`` (printable ASCII, up to 4096 characters): one assistant turn. A turn holding a
+    ``UnicodeText`` (printable Unicode, up to 4096 characters): one assistant turn. A turn holding a
     ```` ```sql ... ``` ```` fence is a tool call to the database; any other turn is the final answer.
     - ``query_language="find"`` (the paper's language): ``FIND <attribute> FOR <name>``, e.g.::
 
@@ -56,16 +56,18 @@ class PeopleMemoryEnv(TextEnv):
       ``SELECT birth_date FROM people WHERE name = 'Alice Moreau'``.
 
     ## Observation Space
-    ``Text`` (printable ASCII, up to 4096 characters). After ``reset``: the question
-    (``info["role"] == "user"``). After a tool call: the database's answer, the value(s) found,
-    ``No result found`` or ``Error: ...`` (``info["role"] == "tool"``). After a malformed turn
+    ``UnicodeText`` (printable Unicode, up to 4096 characters). After ``reset``: the question
+    (``info["role"] == "user"``; ``info["tools"]``: the database's JSON Schema in ``in_tool``
+    mode). After a tool call: the database's answer, the value(s) found, ``No result found`` or
+    ``Error: ...`` (``info["role"] == "tool"``). After a malformed turn
     (unclosed fence, a tool call in ``in_weight`` mode, non-text): the env's feedback
     (``info["role"] == "user"``, ``info["name"] == "env"``). After the final answer: ``""``.
 
     ## Rewards
     1.0 when the final answer, trailing whitespace removed, ends with ``<value>.`` for the asked
     attribute (the value standing as a whole word), e.g. ``Alice Moreau was born on 3/7/1981.``;
-    otherwise 0.0. Tool calls and feedback turns give 0.
+    otherwise 0.0. Tool calls and feedback turns give 0. Scores: ``{"correct": reward}``
+    (``info["scores"]`` on the final answer; 0 for a truncated episode).
 
     ## Starting State
     A task drawn uniformly from ``self.np_random`` among ``4 * n_people`` (person, attribute)
@@ -94,6 +96,8 @@ class PeopleMemoryEnv(TextEnv):
     - v0: initial version.
     """
 
+    score_names = ("correct",)
+
     def __init__(
         self,
         n_people: int = 1000,
@@ -107,15 +111,13 @@ class PeopleMemoryEnv(TextEnv):
         max_rows: int = 20,
         render_mode: str | None = None,
     ):
-        _check_choice("mode", mode, MODES)
-        _check_choice("split", split, SPLITS)
-        _check_choice("query_language", query_language, QUERY_LANGUAGES)
+        check_choice("mode", mode, MODES)
+        check_choice("split", split, SPLITS)
+        check_choice("query_language", query_language, QUERY_LANGUAGES)
+        check_int("max_rows", max_rows, minimum=1)
         population = generate_population(seed, alpha)
         pool = population.train if split == "train" else population.ood
-        if not isinstance(n_people, numbers.Integral) or not 1 <= n_people <= len(pool):
-            raise ValueError(
-                f"n_people={n_people!r} is not valid; the {split} pool has 1..{len(pool)} people"
-            )
+        check_int("n_people", n_people, minimum=1, maximum=len(pool))
         self.n_people, self.mode, self.split, self.alpha = n_people, mode, split, alpha
         self.query_language, self.seed = query_language, seed
         self.people: list[Person] = pool[: int(n_people)]
@@ -126,7 +128,8 @@ class PeopleMemoryEnv(TextEnv):
             url = ensure_database(db_url, seed, alpha)
             self.sql = SQLTool(url, allowed_tables=(TABLE,), max_rows=max_rows, timeout_s=query_timeout_s)
             tools["database"] = self._query_database
-        super().__init__(tools, render_mode=render_mode)
+        schemas = [_database_schema(query_language)] if mode == "in_tool" else []
+        super().__init__(tools, render_mode=render_mode, tool_schemas=schemas)
 
     # ------------------------------------------------------------------ task
     @property
@@ -169,13 +172,13 @@ class PeopleMemoryEnv(TextEnv):
         return [f"{TOOL_PREAMBLE}\n```sql\n{query}\n```", answer]
 
     # ------------------------------------------------------------------ turns
-    def parse_tool_call(self, text: str) -> ToolCall | None:
+    def parse_tool_calls(self, text: str) -> list[ToolCall]:
         match = SQL_FENCE.search(text)
         if match:
-            return ToolCall("database", match.group(1).strip())
+            return [ToolCall("database", {"query": match.group(1).strip()})]
         if "```sql" in text:
             raise ToolCallError("the ```sql fence is not closed; end the query with ```")
-        return None
+        return []
 
     def _query_database(self, query: str) -> str:
         if self.query_language == "sql":
@@ -192,6 +195,9 @@ class PeopleMemoryEnv(TextEnv):
     def score(self, answer: str) -> float:
         return float(_ends_with_value(answer, self.gold()))
 
+    def scores(self, answer: str) -> dict[str, float]:
+        return {"correct": self.score(answer)}
+
     def close(self) -> None:
         if self.sql is not None:
             self.sql.close()
@@ -207,6 +213,21 @@ def _ends_with_value(answer: str, value: str) -> bool:
     return start == 0 or not (answer[start - 1].isalnum() or answer[start - 1] in "/-'")
 
 
-def _check_choice(key: str, value: Any, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise ValueError(f"{key}={value!r} is not valid; choose one of {', '.join(map(repr, allowed))}")
+def _database_schema(query_language: str) -> dict[str, Any]:
+    """The database tool as a JSON Schema (Hugging Face ``tools=`` form)."""
+    if query_language == "find":
+        query = f"FIND <attribute> FOR <full name>; attributes: {', '.join(ATTRIBUTES)}"
+    else:
+        query = f"one read-only SELECT over {TABLE}(name, {', '.join(ATTRIBUTES)})"
+    return {
+        "type": "function",
+        "function": {
+            "name": "database",
+            "description": "Look up facts about people in the database.",
+            "parameters": {
+                "type": "object",
+                "properties": {"query": {"type": "string", "description": query}},
+                "required": ["query"],
+            },
+        },
+    }

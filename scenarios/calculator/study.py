@@ -209,7 +209,10 @@ def env_factory(config: CalculatorConfig):
     import envs  # noqa: F401  (registers the ids)
 
     kwargs = dict(
-        decimals=config.decimals, reward=config.reward, few_shot=config.few_shot, max_turns=config.max_turns
+        decimals=config.decimals,
+        reward=config.reward,
+        few_shot=config.few_shot,
+        max_episode_steps=config.max_turns,
     )
     return lambda: gym.make("toolgym/Calculator-v0", **kwargs)
 

@@ -67,3 +67,19 @@ def test_rollout_rejects_bad_arguments():
         rollout(make_env, OracleAgent(), 3, vectorization="threads")
     with pytest.raises(ValueError, match="n_episodes"):
         rollout(make_env, OracleAgent())
+
+
+def test_records_carry_scores_tools_tags_and_demonstrations_only_when_asked(tmp_path):
+    def make_env():
+        return gym.make("toolgym/Calculator-v0")
+
+    plain = rollout(
+        make_env, OracleAgent(), 2, path=tmp_path / "t.jsonl", step=7, round=2, tags={"split": "eval"}
+    )
+    for record in [*plain, *read_trajectories(tmp_path / "t.jsonl")]:
+        assert (record.step, record.round, record.tags) == (7, 2, {"split": "eval"})
+        assert record.scores == {"correct": 1.0} and record.demonstration is None
+        assert record.tools[0]["function"]["name"] == "SimpleCalculatorTool"
+        assert record.messages[1]["tool_calls"][0]["function"]["arguments"]["expression"]
+    (asked,) = rollout(make_env, OracleAgent(), 1, record_demonstrations=True)
+    assert asked.demonstration == [m["content"] for m in asked.messages if m["role"] == "assistant"]

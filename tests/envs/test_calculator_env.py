@@ -11,6 +11,7 @@ from agents.oracle import OracleAgent
 from agents.random_agent import RandomAgent
 from agents.rollout import rollout
 from envs.calculator.tasks import FEW_SHOT_PROMPT, num_tasks, task_from_id
+from envs.wrappers import RecordTrajectories
 
 
 def make(**kwargs):
@@ -78,8 +79,8 @@ def test_malformed_calls_are_answered_as_text(turn, reply):
     assert (reward, terminated, truncated) == (0.0, False, False)
 
 
-def test_max_turns_truncates_and_tool_answers_are_cut():
-    env = make(max_turns=2, max_tool_response=3)
+def test_time_limit_truncates_and_tool_answers_are_cut():
+    env = make(max_episode_steps=2, max_tool_response=3)
     env.reset(seed=0)
     observation, *_, truncated, _ = env.step("<request><SimpleCalculatorTool>123456*10<call>")
     assert observation == "123<response>" and not truncated
@@ -87,9 +88,60 @@ def test_max_turns_truncates_and_tool_answers_are_cut():
     assert truncated and not terminated
 
 
+def test_truncation_is_registered_at_four_turns_and_scores_zero():
+    env = RecordTrajectories(make())
+    env.reset(seed=0)
+    for _ in range(4):
+        *_, terminated, truncated, info = env.step("<request><SimpleCalculatorTool>1+1<call>")
+    assert truncated and not terminated
+    assert info["scores"] == {"correct": 0.0}
+
+
+@pytest.mark.parametrize("reward", ["exact", "shaped"])
+def test_correct_score_is_within_a_hundredth_whatever_the_reward(reward):
+    env = make(reward=reward)
+    env.reset(options={"task_id": 1 * 2500 + 13 * 50 + 3})  # 13 - 3
+    assert env.step("Result=10.004<submit>")[4]["scores"] == {"correct": 1.0}
+    env.reset(options={"task_id": 1 * 2500 + 13 * 50 + 3})
+    assert env.step("Result=10.02<submit>")[4]["scores"] == {"correct": 0.0}
+
+
+@pytest.mark.parametrize("answer", ["Result=\u0661\u0660<submit>", "Result=\uff11\uff10<submit>"])
+def test_only_ascii_digits_score(answer):
+    env = make()
+    env.reset(options={"task_id": 1 * 2500 + 13 * 50 + 3})  # 13 - 3 = 10
+    _, reward, terminated, _, info = env.step(answer)
+    assert terminated and reward == 0.0 and info["scores"] == {"correct": 0.0}
+
+
+def test_assistant_turn_carries_the_call_and_the_tool_message_its_id():
+    env = make()
+    info = env.reset(seed=0)[1]
+    assert info["tools"][0]["function"]["name"] == "SimpleCalculatorTool"
+    env.step("<request><SimpleCalculatorTool>13-3<call>")
+    turn, answer = env.unwrapped.messages[1:]
+    assert turn["content"] == "<request><SimpleCalculatorTool>13-3<call>"
+    assert turn["tool_calls"] == [
+        {
+            "id": "call_0",
+            "type": "function",
+            "function": {"name": "SimpleCalculatorTool", "arguments": {"expression": "13-3"}},
+        }
+    ]
+    assert answer == {
+        "role": "tool",
+        "tool_call_id": "call_0",
+        "name": "SimpleCalculatorTool",
+        "content": "10<response>",
+    }
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
-    [({"reward": "dense"}, "reward='dense' is not valid"), ({"max_turns": 0}, "max_turns=0 is not valid")],
+    [
+        ({"reward": "dense"}, "reward='dense' is not valid; choose one of 'exact', 'shaped'"),
+        ({"max_tool_response": 0}, "max_tool_response=0 is not valid; it must be >= 1"),
+    ],
 )
 def test_bad_arguments_are_clear_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):

@@ -198,3 +198,13 @@ def test_generate_writes_the_data_set(tmp_path):
         assert len(qa) == 80 and all(line.count('"role"') == turns for line in qa)
     assert (tmp_path / "people.sqlite").stat().st_size > 1_000_000
     assert len((tmp_path / "biographies.jsonl").read_text().splitlines()) == 20
+
+
+@pytest.mark.parametrize("folder", ["with%20space", "odd?#chars"])
+def test_cache_paths_with_url_characters_work(tmp_path, monkeypatch, folder):
+    monkeypatch.setenv("TOOLGYM_CACHE", str(tmp_path / folder))
+    env = gym.make(ENV_ID, n_people=10)
+    env.reset(options={"task_id": 0})
+    value, *_ = env.step(env.unwrapped.demonstration()[0])
+    assert value == env.unwrapped.gold()
+    assert (tmp_path / folder / "memory").is_dir()

@@ -22,7 +22,11 @@ def play_oracle(env, episodes: int) -> None:
 def test_wrapper_writes_one_flushed_line_per_episode(tmp_path):
     path = tmp_path / "run" / "trajectories.jsonl"
     env = RecordTrajectories(
-        gym.make("toolgym/PeopleMemory-v0", n_people=20), path=path, run_id="r1", agent="oracle"
+        gym.make("toolgym/PeopleMemory-v0", n_people=20),
+        path=path,
+        run_id="r1",
+        agent="oracle",
+        record_demonstration=True,
     )
     play_oracle(env, 3)
     # read while the env is still open: each episode is on disk as soon as it ends

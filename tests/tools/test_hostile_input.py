@@ -6,6 +6,7 @@ Nothing may raise or hang, and the database must be unchanged afterwards.
 from __future__ import annotations
 
 import hashlib
+import urllib.parse
 from pathlib import Path
 
 import gymnasium as gym
@@ -18,6 +19,7 @@ import envs  # noqa: F401
 from agents.oracle import OracleAgent
 from agents.rollout import rollout
 from envs.core import MAX_OBSERVATION_CHARS
+from envs.memory.database import sqlite_url
 
 HOSTILE_SQL = [
     "'; DROP TABLE people; --",
@@ -121,8 +123,8 @@ def throw_hostile_actions(db_url: str | None, query_language: str, examples: int
 
 
 def test_sqlite_survives_hostile_actions():
-    url = gym.make("toolgym/PeopleMemory-v0", n_people=100).unwrapped.sql.url
-    path_url = "sqlite:///" + url.split("file:", 1)[1].split("?", 1)[0]
+    url = sa.engine.make_url(gym.make("toolgym/PeopleMemory-v0", n_people=100).unwrapped.sql.url)
+    path_url = sqlite_url(urllib.parse.unquote(url.database.removeprefix("file:")))
     before = sqlite_fingerprint(path_url)
     throw_hostile_actions(None, "sql", examples=10_000)
     throw_hostile_actions(None, "find", examples=2_000)

@@ -24,7 +24,8 @@ from tui.app import EpisodeList, Replay, TrajectoryApp
 def trajectories(tmp_path_factory):
     """20 oracle episodes (with token ids and loss masks) and 20 random ones."""
     make_env = lambda: gym.make("toolgym/PeopleMemory-v0", n_people=50)  # noqa: E731
-    oracle = attach_tokens(build_memory_tokenizer(), rollout(make_env, OracleAgent(), 20, num_envs=8))
+    played = rollout(make_env, OracleAgent(), 20, num_envs=8, record_demonstrations=True)
+    oracle = attach_tokens(build_memory_tokenizer(), played)
     chance = rollout(make_env, RandomAgent(), 20, num_envs=8)
     path = tmp_path_factory.mktemp("run") / "trajectories" / "episodes.jsonl"
     append_trajectories(path, oracle + chance)
@@ -158,3 +159,98 @@ def test_snapshot_replay(snap_compare, in_run_folder):
         await pilot.pause()
 
     assert snap_compare(TrajectoryApp(in_run_folder), terminal_size=(120, 34), run_before=open_first)
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def test_calculator_rollout_shows_its_own_tokens(tmp_path):
+    from agents.tokenizers.calculator import build_calculator_tokenizer
+
+    played = rollout(lambda: gym.make("toolgym/Calculator-v0"), OracleAgent(), 2, tags={"split": "eval"})
+    path = tmp_path / "calculator.jsonl"
+    append_trajectories(path, attach_tokens(build_calculator_tokenizer(), played))
+
+    async def steps(app, pilot):
+        assert app.index.summary(0).split == "eval"  # the split column reads tags
+        await pilot.press("enter", "t")
+        (tokens,) = app.screen.query(".tokens")
+        shown = str(tokens.render())
+        assert "<request>" in shown and "<call>" in shown and "<|user|>" not in shown
+
+    run(TrajectoryApp(path), steps)
+
+
+def test_version_1_file_opens_and_shows_its_token_ids():
+    path = FIXTURES / "trajectories_v1.jsonl"
+    from envs.trajectory import read_trajectories
+
+    records = list(read_trajectories(path))
+    assert len(records) == 5 and records[-1].step == 3  # v1 "ppo-step3" run id
+    assert all(r.token_ids and r.tokens is None for r in records)
+
+    async def steps(app, pilot):
+        assert len(app.screen.shown) == 5
+        await pilot.press("end", "enter", "t")  # a calculator record: ids only, no tokenizer in a loose file
+        (tokens,) = app.screen.query(".tokens")
+        assert "ids only" in tokens.border_title and "<256>" in str(tokens.render())
+
+    run(TrajectoryApp(path), steps)
+
+
+def test_v1_record_decodes_with_the_runs_saved_tokenizer(tmp_path):
+    from agents.tokenizers.calculator import build_calculator_tokenizer
+
+    run_dir = tmp_path / "run"
+    (run_dir / "trajectories").mkdir(parents=True)
+    lines = (FIXTURES / "trajectories_v1.jsonl").read_text().splitlines(keepends=True)
+    (run_dir / "trajectories" / "ppo.jsonl").write_text("".join(lines[3:]))  # the calculator records
+    build_calculator_tokenizer().save_pretrained(run_dir / "seed0" / "checkpoints" / "final")
+    (run_dir / "config.json").write_text('{"scenario": "calculator_ppo"}')
+
+    async def steps(app, pilot):
+        await pilot.press("enter", "t")
+        (tokens,) = app.screen.query(".tokens")
+        assert "run's tokenizer" in tokens.border_title
+        assert "<request>" in str(tokens.render()) and "<call>" in str(tokens.render())
+
+    run(TrajectoryApp(run_dir), steps)
+
+
+def test_header_shows_the_headline_with_nulls_as_dashes(trajectories, tmp_path):
+    from tui.views import run_header
+
+    run_dir = tmp_path / "run"
+    (run_dir / "trajectories").mkdir(parents=True)
+    (run_dir / "trajectories" / "e.jsonl").write_bytes(trajectories.read_bytes())
+    (run_dir / "results.json").write_text(
+        '{"in_tool": {"recall": 0.9, "ood_accuracy": null},'
+        ' "headline": {"metric": "recall", "values": {"in_tool": 0.98, "in_weight": null}}}'
+    )
+    app = TrajectoryApp(run_dir)
+    header = str(run_header(run_dir, app.index))
+    assert "recall:" in header and "in_tool 0.980" in header and "in_weight -" in header
+
+
+def test_damaged_and_wrongly_typed_records_show_what_is_wrong(trajectories, tmp_path):
+    from tui.app import BadRecord
+
+    good = trajectories.read_bytes().splitlines(keepends=True)[0]
+    path = tmp_path / "damaged.jsonl"
+    path.write_bytes(
+        good
+        + b'{"env_id": "x", "messages": [], "reward": "high", "terminated": true, "truncated": false}\n'
+        + b"{oops\n"
+        + good
+    )
+
+    async def steps(app, pilot):
+        assert [app.index.summary(r).env_id for r in (1, 2)] == ["(bad record)", "(unreadable line)"]
+        for row, expected in ((1, "reward is str"), (2, "damaged.jsonl:3")):
+            await pilot.press("home", *["down"] * row, "enter")
+            assert isinstance(app.screen, BadRecord), row
+            assert expected in str(app.screen.query_one("#bad-record", Static).render())
+            await pilot.press("escape")
+        assert isinstance(app.screen, EpisodeList)
+
+    run(TrajectoryApp(path), steps)
