@@ -42,7 +42,11 @@ def study(tmp_path_factory):
         elif first.startswith("# spec: "):
             spec = ast.literal_eval(body.strip())
     assert spec is not None, "the guide has no '# spec:' block"
-    packages = [(envs, root / "envs"), (agents.tokenizers, root / "agents" / "tokenizers"), (scenarios, root / "scenarios")]
+    packages = [
+        (envs, root / "envs"),
+        (agents.tokenizers, root / "agents" / "tokenizers"),
+        (scenarios, root / "scenarios"),
+    ]
     for package, folder in packages:
         package.__path__.append(str(folder))
     register = spec["id"] not in registry
@@ -65,7 +69,9 @@ def test_the_guides_env_passes_check_env_and_the_oracle_solves_it(study):
     env = gym.make(study["id"])
     check_env(env.unwrapped)
     question, info = env.reset(options={"task_id": 3})
-    assert question == "What is the temperature in Kraków?" and info["tools"][0]["function"]["name"] == "lookup"
+    assert (
+        question == "What is the temperature in Kraków?" and info["tools"][0]["function"]["name"] == "lookup"
+    )
     make_env = lambda: gym.make(study["id"])  # noqa: E731
     tasks = [{"task_id": i} for i in range(env.unwrapped.num_tasks)]
     oracle = rollout(make_env, OracleAgent(), tasks=tasks)
@@ -87,7 +93,9 @@ def test_the_guides_tokenizer_masks_the_assistant_and_declares_its_turn_end(stud
 
     tokenizer = importlib.import_module("agents.tokenizers.weather").build_weather_tokenizer()
     (episode,) = attach_tokens(tokenizer, rollout(lambda: gym.make(study["id"]), OracleAgent(), 1))
-    trained = "".join(t for t, keep in zip(episode.tokens, episode.loss_mask, strict=True) if keep)
+    trained = tokenizer.decode(
+        [t for t, keep in zip(episode.token_ids, episode.loss_mask, strict=True) if keep]
+    )
     assert trained == "".join(m["content"] + "<|end|>" for m in episode.messages if m["role"] == "assistant")
     assert tokenizer.convert_tokens_to_ids("<|end|>") in turn_end_ids(tokenizer)
 

@@ -116,12 +116,17 @@ def attach_tokens(tokenizer, episodes: list) -> list:
 
 
 def token_strings(tokenizer, ids: Sequence[int]) -> list[str]:
-    """The text of each token on its own (a byte that is part of a UTF-8 character shows as ``<xx>``)."""
+    """The text of each token on its own; a byte that is only part of a UTF-8 character shows as
+    its hex value (``<c5>``), as the TUI's token view prints it."""
+    from transformers.convert_slow_tokenizer import bytes_to_unicode
+
+    byte_of = {char: byte for byte, char in bytes_to_unicode().items()}
     strings = []
     for token in ids:
         text = tokenizer.decode([token], skip_special_tokens=False)
-        if "\ufffd" in text and len(text) == 1:
-            raw = tokenizer.convert_ids_to_tokens(token)
-            text = f"<{raw}>" if raw is not None else f"<{token}>"
+        if "\ufffd" in text:
+            raw = tokenizer.convert_ids_to_tokens(token) or ""
+            if raw and all(c in byte_of for c in raw):  # a byte-level token: show its bytes
+                text = "".join(f"<{byte_of[c]:02x}>" for c in raw)
         strings.append(text)
     return strings
