@@ -179,7 +179,10 @@ def _pretrain_settings(config: CalculatorConfig) -> dict[str, Any]:
     from scenarios.overrides import to_dict
 
     keys = ("decimals", "width", "layers", "heads", "corpus", "pretrain")
-    return {"corpus_version": CORPUS_VERSION, **{key: to_dict(config)[key] for key in keys}}
+    settings = {"corpus_version": CORPUS_VERSION, **{key: to_dict(config)[key] for key in keys}}
+    if settings["pretrain"]["peft"] is None:  # added later: while unset, cached models keep their key
+        del settings["pretrain"]["peft"]
+    return settings
 
 
 def env_factory(config: CalculatorConfig):
