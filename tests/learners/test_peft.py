@@ -119,6 +119,6 @@ def test_qlora_trains_a_4bit_model(tmp_path, data):
 def test_peft_options_are_checked():
     with pytest.raises(ValueError, match=r"peft.r=0 is not valid; it must be >= 1"):
         PeftOptions(r=0)
-    with pytest.raises(ValueError, match="peft.trainable_token_indices=-1 is not valid; it must be >= 0"):
+    with pytest.raises(ValueError, match=r"peft.trainable_token_indices=-1 is not valid; it must be >= 0"):
         PeftOptions(trainable_token_indices=[-1])
     assert SFTConfig(peft={"r": 4}).peft == PeftOptions(r=4)  # as --set or a JSON file gives it
