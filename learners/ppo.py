@@ -49,6 +49,7 @@ from statistics import fmean
 from typing import Any
 
 import gymnasium as gym
+import numpy as np
 import torch
 from datasets import Dataset
 from torch.utils.tensorboard import SummaryWriter
@@ -220,7 +221,9 @@ class EnvRollouts:
             agent,
             tasks=[self.task_of[prompt] for prompt in prompts],
             num_envs=len(prompts),
-            seed=config.seed * 1_000_003 + self.played,
+            # Episode k of this batch resets with seed base + k, base drawn from (run seed, episodes
+            # played so far). The tasks are given, so the seed only reaches envs that draw from it.
+            seed=int(np.random.SeedSequence([config.seed, self.played]).generate_state(1)[0]),
         )
         rollout_seconds = time.perf_counter() - started
         self.played += len(episodes)
