@@ -3,7 +3,7 @@
 Built on TRL's ``GRPOTrainer`` (TRL 1.x has no ``PPOTrainer`` or ``TextEnvironment`` any more)
 with a ``rollout_func`` that plays toolgym envs:
 
-- **Rollouts.** Each step, ``tasks_per_step`` tasks are each played ``rollouts_per_task`` times by
+- **Rollouts.** For each batch, ``tasks_per_step`` tasks are each played ``rollouts_per_task`` times by
   the policy itself (:class:`~agents.lm_agent.LMAgent`, sampling), all episodes at once through a
   Gymnasium vector env: one batched ``generate`` per turn for the whole batch, tool answers fed
   live. An episode is one token stream: the prompt, then every assistant turn and every tool

@@ -25,9 +25,9 @@ class PPOConfig:
     """Optimiser updates. Each batch of rollouts serves ``ppo_epochs`` consecutive updates, so a
     run plays ``ceil(max_steps / ppo_epochs) * tasks_per_step * rollouts_per_task`` episodes."""
     tasks_per_step: int = 16
-    """Distinct tasks played per step."""
+    """Distinct tasks played per batch of rollouts."""
     rollouts_per_task: int = 4
-    """Episodes per task per step: the group whose mean reward is the advantage's baseline."""
+    """Episodes per task per batch: the group whose mean reward is the advantage's baseline."""
     ppo_epochs: int = 2
     """Optimisation passes over each batch of rollouts; from the second on the ratio departs
     from 1 and the clip acts (TRL's ``num_iterations``)."""
