@@ -218,7 +218,7 @@ def evaluate(config: CalculatorConfig, model, tokenizer, tasks, path_stem: Path)
             model, tokenizer, env_factory(config), tasks, sample=sample,
             temperature=config.ppo.temperature, top_p=config.ppo.top_p,
             max_new_tokens=config.ppo.max_new_tokens, name=name,
-            path=path_stem.with_name(f"{path_stem.name}_{name}.jsonl"),
+            path=path_stem.with_name(f"{path_stem.name}_{name}.jsonl"), record_demonstrations=True,
         )  # fmt: skip
         summary = summarize(episodes)
         scores[f"{prefix}reward"] = summary["reward"]

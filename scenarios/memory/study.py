@@ -224,6 +224,7 @@ def train_and_evaluate(
         batch_size=config.eval_batch_size,
         path=trajectories / f"eval_{mode}_train.jsonl",
         run_id=out.name,
+        record_demonstrations=True,  # the TUI compares the turns with them
     )
     ood = (
         play(
@@ -234,6 +235,7 @@ def train_and_evaluate(
             batch_size=config.eval_batch_size,
             path=trajectories / f"eval_{mode}_ood.jsonl",
             run_id=out.name,
+            record_demonstrations=True,
         )
         if config.ood_questions
         else []
