@@ -9,12 +9,12 @@ about unseen people (OOD accuracy), with the database answering live.
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from learners.common import is_main_process
 from learners.sft_config import SFTConfig
 
 MODES = ("in_tool", "in_weight")
@@ -107,7 +107,7 @@ def run_memory(config: MemoryConfig, out: Path, device: str = "auto", resume: bo
     """Run the study into the folder ``out``; return the results written to ``results.json``."""
     from agents.random_agent import RandomAgent
     from agents.rollout import rollout
-    from learners.sft import resolve_device
+    from learners.common import resolve_device
 
     started = time.perf_counter()
     device = resolve_device(device)
@@ -156,12 +156,14 @@ def train_and_evaluate(
     """
     from transformers import set_seed
 
+    from agents.evaluate import play
     from agents.model import build_model, load_model, parameter_count
     from agents.oracle import OracleAgent
     from agents.rollout import rollout
     from agents.tokenizers.memory import build_memory_tokenizer
     from envs.trajectory import read_trajectories
-    from learners.sft import evaluate_recall, resolve_device, train_sft
+    from learners.common import resolve_device
+    from learners.sft import train_sft
 
     device = resolve_device(device)
     mode_config: ModeConfig = getattr(config, mode)
@@ -214,24 +216,26 @@ def train_and_evaluate(
         return {}
     model.to(device)
     tick = time.perf_counter()
-    recall = evaluate_recall(
+    recall = play(
         model,
         tokenizer,
         env_factory(config, mode),
         train_tasks(config),
-        config.eval_batch_size,
-        _fresh(trajectories / f"eval_{mode}_train.jsonl"),
-        out.name,
+        batch_size=config.eval_batch_size,
+        path=trajectories / f"eval_{mode}_train.jsonl",
+        run_id=out.name,
+        record_demonstrations=True,  # the TUI compares the turns with them
     )
     ood = (
-        evaluate_recall(
+        play(
             model,
             tokenizer,
             env_factory(config, mode, "ood"),
             ood_tasks(config),
-            config.eval_batch_size,
-            _fresh(trajectories / f"eval_{mode}_ood.jsonl"),
-            out.name,
+            batch_size=config.eval_batch_size,
+            path=trajectories / f"eval_{mode}_ood.jsonl",
+            run_id=out.name,
+            record_demonstrations=True,
         )
         if config.ood_questions
         else []
@@ -281,11 +285,6 @@ def ood_tasks(config: MemoryConfig) -> list[dict[str, int]]:
 
 def _ood_people(config: MemoryConfig) -> int:
     return max(1, (config.ood_questions + 3) // 4)
-
-
-def is_main_process() -> bool:
-    """Under ``accelerate launch`` every process trains its share; only the first writes and evaluates."""
-    return int(os.environ.get("RANK", "0")) == 0
 
 
 def draw_figure(results: dict[str, Any], path: Path) -> Path:
