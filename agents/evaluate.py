@@ -76,14 +76,16 @@ def play(
         name=name or ("sampled" if sample else "greedy"),
         stop_strings=turn_ends,
     )
-    # TODO(lead): pass step=step, tags=tags, record_demonstrations=record_demonstrations to
-    # rollout() once its extension lands, and drop the loop below.
-    episodes = rollout(make_env, agent, tasks=tasks, num_envs=batch_size, run_id=run_id)
-    for episode in episodes:
-        episode.step = step
-        episode.tags = {**episode.tags, **(tags or {})}
-        if not record_demonstrations:
-            episode.demonstration = None
+    episodes = rollout(
+        make_env,
+        agent,
+        tasks=tasks,
+        num_envs=batch_size,
+        run_id=run_id,
+        step=step,
+        tags=tags,
+        record_demonstrations=record_demonstrations,
+    )
     attach_tokens(tokenizer, episodes)
     if path is not None:
         write_fresh(path, episodes)

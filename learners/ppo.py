@@ -224,11 +224,10 @@ class EnvRollouts:
             # Episode k of this batch resets with seed base + k, base drawn from (run seed, episodes
             # played so far). The tasks are given, so the seed only reaches envs that draw from it.
             seed=int(np.random.SeedSequence([config.seed, self.played]).generate_state(1)[0]),
+            step=trainer.state.global_step,
         )
         rollout_seconds = time.perf_counter() - started
         self.played += len(episodes)
-        for episode in episodes:  # TODO(lead): rollout(..., step=...) once it takes one
-            episode.step = trainer.state.global_step
         attach_tokens(self.tokenizer, episodes)
         if self.rollout_path is not None and trainer.is_world_process_zero():
             append_trajectories(self.rollout_path, episodes)
