@@ -192,10 +192,8 @@ def _pretrain(config: CalculatorConfig, folder: Path, device: str) -> None:
 
 
 def _pretrain_settings(config: CalculatorConfig) -> dict[str, Any]:
-    from scenarios.overrides import to_dict
-
     keys = ("decimals", "width", "layers", "heads", "corpus", "pretrain")
-    return {"corpus_version": CORPUS_VERSION, **{key: to_dict(config)[key] for key in keys}}
+    return {"corpus_version": CORPUS_VERSION, **{key: dataclasses.asdict(config)[key] for key in keys}}
 
 
 def _pretrain_key(config: CalculatorConfig) -> str:
