@@ -353,7 +353,9 @@ def _write_result(cell_dir: Path, row: dict[str, Any], fingerprint: str) -> None
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = study_parser("python -m scenarios.grid", __doc__, "grid", "runs/grids/NAME-PROFILE", GRIDS.values())
+    parser = study_parser(
+        "python -m scenarios.grid", __doc__, "grid", "runs/grids/NAME-PROFILE", GRIDS.values()
+    )
     parser.add_argument("--launcher", default="local", choices=LAUNCHERS)
     parser.add_argument(
         "--workers", type=int, help="local processes (default: one per CPU core; 0: this process)"

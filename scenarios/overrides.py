@@ -96,7 +96,9 @@ def differences(recorded: dict[str, Any], config: Any, prefix: str = "") -> list
     """
     lines = []
     names = {f.name for f in dataclasses.fields(config)}
-    lines += [f"{prefix}{name}: {recorded[name]!r} -> (no such option)" for name in recorded if name not in names]
+    lines += [
+        f"{prefix}{name}: {recorded[name]!r} -> (no such option)" for name in recorded if name not in names
+    ]
     for f in dataclasses.fields(config):
         key, value = prefix + f.name, getattr(config, f.name)
         if f.name not in recorded:

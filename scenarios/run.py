@@ -85,9 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def prepare_folder(
-    out: Path, name: str, config: Any, resolved: dict[str, Any], resume: bool, fresh: bool
-):
+def prepare_folder(out: Path, name: str, config: Any, resolved: dict[str, Any], resume: bool, fresh: bool):
     """Lock ``out`` for this run and make it hold ``resolved`` as its ``config.json``; return the
     open lock file (the lock lasts while it is open).
 
@@ -107,7 +105,9 @@ def prepare_folder(
         lock.seek(0)
         holder = lock.read().strip() or "unknown"
         lock.close()
-        raise ConfigError(f"{out} is in use by another run (pid {holder}); wait for it or choose another --out")
+        raise ConfigError(
+            f"{out} is in use by another run (pid {holder}); wait for it or choose another --out"
+        ) from None
     lock.truncate(0)
     lock.write(str(os.getpid()))
     lock.flush()
@@ -122,7 +122,11 @@ def prepare_folder(
                     f"{out} already holds a run of {recorded.get('scenario')}: pass --resume to continue it, "
                     "--fresh to start it over, or choose another --out"
                 )
-            changed = [] if recorded.get("scenario") == name else [f"scenario: {recorded.get('scenario')!r} -> {name!r}"]
+            changed = (
+                []
+                if recorded.get("scenario") == name
+                else [f"scenario: {recorded.get('scenario')!r} -> {name!r}"]
+            )
             settings = {k: v for k, v in recorded.items() if k not in ("scenario", "profile", "device")}
             changed += differences(settings, config)
             if changed:

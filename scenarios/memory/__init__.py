@@ -10,13 +10,19 @@ from scenarios.spec import GridSpec, Scenario
 
 def smoke_profile() -> study.MemoryConfig:
     """Every stage of ``memory_1000`` in about a minute on 2 cores: 25 people, width-16 models,
-    40 steps per mode (the cpu profile's learning rates and batches). It learns little: it checks
+    20 steps per mode (the cpu profile's learning rates and batches). It learns little: it checks
     that a machine runs the study, not what the study finds."""
     cpu = study.cpu_profile(25)
 
     def short(mode: study.ModeConfig) -> study.ModeConfig:
         sft = dataclasses.replace(
-            mode.sft, max_steps=40, warmup_steps=5, logging_steps=10, eval_steps=20, eval_episodes=8, save_steps=20
+            mode.sft,
+            max_steps=20,
+            warmup_steps=5,
+            logging_steps=10,
+            eval_steps=20,
+            eval_episodes=8,
+            save_steps=20,
         )
         return dataclasses.replace(mode, width=16, sft=sft)
 

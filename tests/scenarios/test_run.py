@@ -180,7 +180,9 @@ def test_a_run_folder_is_continued_only_with_the_settings_that_made_it(tmp_path,
     assert main(["toy", "--out", str(out), "--set", "inner.steps=2"]) == 2  # neither --resume nor --fresh
     assert "already holds a run of toy: pass --resume" in capsys.readouterr().err
 
-    assert main(["toy", "--out", str(out), "--resume", "--set", "inner.steps=3", "--set", "widths=[8,16]"]) == 2
+    assert (
+        main(["toy", "--out", str(out), "--resume", "--set", "inner.steps=3", "--set", "widths=[8,16]"]) == 2
+    )
     err = capsys.readouterr().err
     assert "was run with other settings" in err
     assert "inner.steps: 2 -> 3" in err and "widths: [8] -> [8, 16]" in err
