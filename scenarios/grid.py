@@ -400,7 +400,11 @@ def main(argv: list[str] | None = None) -> int:
         max_array_size=args.max_array_size,
     )
     out = args.out or Path("runs") / "grids" / f"{spec.name}-{args.profile}"
-    run_grid(spec, config, out, args.launcher, args.workers, args.device, slurm, args.dry_run)
+    try:
+        run_grid(spec, config, out, args.launcher, args.workers, args.device, slurm, args.dry_run)
+    except OSError as error:  # a folder that cannot be written: one line, not a traceback
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -112,35 +112,41 @@ def prepare_folder(out: Path, name: str, config: Any, resolved: dict[str, Any], 
     lock.write(str(os.getpid()))
     lock.flush()
     try:
-        recorded_path = out / "config.json"
         if fresh:
             _move_aside(out)
-        elif recorded_path.exists():
-            recorded = json.loads(recorded_path.read_text())
-            if not resume:
-                raise ConfigError(
-                    f"{out} already holds a run of {recorded.get('scenario')}: pass --resume to continue it, "
-                    "--fresh to start it over, or choose another --out"
-                )
-            changed = (
-                []
-                if recorded.get("scenario") == name
-                else [f"scenario: {recorded.get('scenario')!r} -> {name!r}"]
-            )
-            settings = {k: v for k, v in recorded.items() if k not in ("scenario", "profile", "device")}
-            changed += differences(settings, config)
-            if changed:
-                raise ConfigError(
-                    f"{out} was run with other settings; --resume continues only the same run:\n  "
-                    + "\n  ".join(changed)
-                    + "\nrun without the changes, or pass --fresh instead of --resume to start it over"
-                )
+        elif (out / "config.json").exists():
+            _check_same_run(out, name, config, resume)
             return lock
-        recorded_path.write_text(json.dumps(resolved, indent=2))
+        (out / "config.json").write_text(json.dumps(resolved, indent=2))
     except BaseException:
         lock.close()
         raise
     return lock
+
+
+def _check_same_run(out: Path, name: str, config: Any, resume: bool) -> None:
+    """A ConfigError unless ``out``'s recorded run is to be resumed with the same settings."""
+    try:
+        recorded = json.loads((out / "config.json").read_text())
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"{out / 'config.json'} is damaged ({error}); pass --fresh to start over") from None
+    if not resume:
+        raise ConfigError(
+            f"{out} already holds a run of {recorded.get('scenario')}: pass --resume to continue it, "
+            "--fresh to start it over, or choose another --out"
+        )
+    changed = (
+        [] if recorded.get("scenario") == name else [f"scenario: {recorded.get('scenario')!r} -> {name!r}"]
+    )
+    # The device may change (a run started on a CPU continues on a GPU); the settings may not.
+    settings = {key: value for key, value in recorded.items() if key not in ("scenario", "profile", "device")}
+    changed += differences(settings, config)
+    if changed:
+        raise ConfigError(
+            f"{out} was run with other settings; --resume continues only the same run:\n  "
+            + "\n  ".join(changed)
+            + "\nrun without the changes, or pass --fresh instead of --resume to start it over"
+        )
 
 
 def _move_aside(out: Path) -> None:

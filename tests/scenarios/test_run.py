@@ -191,6 +191,10 @@ def test_a_run_folder_is_continued_only_with_the_settings_that_made_it(tmp_path,
     assert main(["toy", "--out", str(out), "--resume", "--set", "inner.steps=2"]) == 0
     assert toy_scenario[-1][1] is True and (out / "config.json").read_text() == recorded
 
+    (out / "config.json").write_text('{"scenario": "toy", "inn')  # killed while writing it
+    assert main(["toy", "--out", str(out), "--resume"]) == 2
+    assert "config.json is damaged" in capsys.readouterr().err
+
 
 def test_fresh_moves_the_old_run_aside_and_starts_over(tmp_path, toy_scenario, capsys):
     out = tmp_path / "run"
