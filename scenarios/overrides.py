@@ -8,6 +8,7 @@ which runs again on the overridden config.
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
 import difflib
 import json
@@ -29,7 +30,7 @@ def apply_overrides(config: Any, overrides: list[str]) -> Any:
     annotation. Every nested config is then rebuilt, innermost first, so its ``__post_init__``
     checks the new values; a ``ValueError`` there becomes a ``ConfigError`` naming the key.
     """
-    config = _deep_copy(config)
+    config = copy.deepcopy(config)  # the profile itself stays as it was
     for override in overrides:
         key, sep, raw = override.partition("=")
         if not sep or not key:
@@ -42,8 +43,7 @@ def apply_overrides(config: Any, overrides: list[str]) -> Any:
             if not dataclasses.is_dataclass(target):
                 raise ConfigError(f"{'.'.join(parents[: depth + 1])} is not a group of options")
         _check_key(target, leaf, ".".join(parents))
-        annotation = typing.get_type_hints(type(target))[leaf]
-        setattr(target, leaf, _parse(key, raw, annotation, getattr(target, leaf)))
+        setattr(target, leaf, _parse(key, raw, _annotation(target, leaf), getattr(target, leaf)))
     return _rebuild(config, "")
 
 
@@ -131,10 +131,7 @@ def _check_key(target: Any, name: str, prefix: str) -> None:
 
 def _parse(key: str, raw: str, annotation: Any, current: Any) -> Any:
     """``raw`` as a value of the field's type ``annotation``, or a ConfigError naming the key."""
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError:
-        value = raw
+    value = _json_or_text(raw)
     expected = _allowed_types(annotation)
     if value is None:
         if type(None) in expected or current is None:
@@ -160,6 +157,14 @@ def _parse_item(key: str, raw: str, item: Any, kind: Any) -> Any:
     if kind is Any or _instance(item, kind):
         return float(item) if kind is float else item
     raise ConfigError(f"{key} expects a list of {kind.__name__}, got {item!r} in {raw!r}")
+
+
+def _annotation(target: Any, name: str) -> Any:
+    """The field's type (its annotation resolved); ``Any`` where it cannot be resolved."""
+    try:
+        return typing.get_type_hints(type(target))[name]
+    except (NameError, TypeError):
+        return Any
 
 
 def _instance(value: Any, kind: Any) -> bool:
@@ -221,12 +226,3 @@ def _rebuild(config: Any, prefix: str) -> Any:
         if not prefix or any(message.startswith(f"{f.name}=") for f in dataclasses.fields(config)):
             raise ConfigError(prefix + message) from None  # `lr_schedule=...` -> `ppo.lr_schedule=...`
         raise ConfigError(f"{prefix.rstrip('.')}: {message}") from None
-
-
-def _deep_copy(config: Any) -> Any:
-    changes = {
-        f.name: _deep_copy(getattr(config, f.name))
-        for f in dataclasses.fields(config)
-        if dataclasses.is_dataclass(getattr(config, f.name))
-    }
-    return dataclasses.replace(config, **changes)
