@@ -78,6 +78,14 @@ def cells(grid: MemoryGrid) -> list[dict[str, Any]]:
     for mode in grid.modes:
         if mode not in MODES:
             raise ValueError(f"modes: {mode!r} is not valid; choose from {', '.join(MODES)}")
+        # A mode's widths pick among the grid's: `--set widths=[8,16]` under a profile that sets
+        # in_tool.widths must not leave the in-tool cells at the profile's widths unnoticed.
+        own = getattr(grid, mode).widths
+        if own is not None and not set(own) <= set(grid.widths):
+            raise ValueError(
+                f"{mode}.widths={own} are not all in widths={grid.widths}; set {mode}.widths too "
+                f"(null: every width of widths)"
+            )
     product = [
         (mode, n, width, alpha, seed)
         for mode in grid.modes
