@@ -50,7 +50,7 @@ from agents.rollout import rollout
 from agents.tokenizers import attach_tokens, chat_messages
 from envs.trajectory import Trajectory, append_trajectories
 from learners.ppo_config import PPOConfig
-from learners.sft import _use_bf16, resolve_device, train_and_save
+from learners.common import resolve_device, train_and_save, use_bf16
 
 SCALE_REWARDS = ("group", "batch", "none")
 # PPOConfig.lr_schedule -> transformers' scheduler names (all start with the linear warm-up).
@@ -121,7 +121,7 @@ def train_ppo(
         seed=config.seed,
         data_seed=config.seed,
         use_cpu=device == "cpu",
-        bf16=_use_bf16(config.precision, device),
+        bf16=use_bf16(config.precision, device),
         report_to=[],
         disable_tqdm=not progress,
         remove_unused_columns=False,

@@ -1,16 +1,21 @@
-"""The SFT learner: transformers' ``Trainer`` with assistant-only loss, recall evaluated in the env.
+"""The SFT learner: transformers' ``Trainer`` with assistant-only loss, evaluated live in the env.
 
 In-weight and in-tool learning are this learner on different data. The loss covers what the
-assistant writes, including the role token that ends its turn, and never the question or the
-database output: the labels are the chat template's ``{% generation %}`` spans, from
+assistant writes, including the token that ends its turn, and never the question or the tool's
+output: the labels are the chat template's ``{% generation %}`` spans, from
 ``apply_chat_template(..., return_assistant_tokens_mask=True)``, as TRL's ``assistant_only_loss``
 does. Batches are bucketed by length (:class:`EpochSeededLengthGroupedSampler`) and padded to
 their longest sequence, so little compute goes to padding. TensorBoard gets the loss, learning
-rate, tokens/s and, every ``eval_steps``, the recall of greedy episodes played live in the env.
+rate, tokens/s and, every ``eval_steps``, the mean reward and scores of greedy episodes played
+live in the env (``eval/reward``, ``eval/<score>``).
+
+With ``config.peft`` the model is wrapped in PEFT LoRA adapters (optionally with trainable
+embedding rows, and on a 4-bit base model for QLoRA); checkpoints and the final folder then hold
+the adapter only, and a resumed run must start from the same base model.
 
 Why ``Trainer`` and not TRL's ``SFTTrainer``: on the same model and data, ``SFTTrainer`` ran at
-0.61x the tokens/s of a minimal PyTorch loop (its per-step entropy and token-accuracy metrics
-cost more than the tiny models' own step), ``Trainer`` at 1.0x (``bench/sft_trainer_overhead.py``).
+0.60x the tokens/s of a minimal PyTorch loop (its per-step entropy and token-accuracy metrics
+cost more than the tiny models' own step), ``Trainer`` at 1.11x (``bench/sft_trainer_overhead.py``).
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -29,23 +33,11 @@ from transformers import Trainer, TrainerCallback, TrainingArguments
 from transformers.integrations import TensorBoardCallback
 from transformers.trainer_pt_utils import LengthGroupedSampler, get_length_grouped_indices
 
-from agents.lm_agent import LMAgent
-from agents.rollout import rollout
-from agents.tokenizers import assistant_only_examples, attach_tokens
-from envs.trajectory import Trajectory, append_trajectories
-from learners.sft_config import SFTConfig
-
-
-def resolve_device(device: str) -> str:
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device not in ("cpu", "cuda"):
-        raise ValueError(f"device={device!r} is not valid; choose one of 'cpu', 'cuda', 'auto'")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device='cuda' but no CUDA device is available")
-    return device
+from agents.evaluate import play, summarize
+from agents.tokenizers import assistant_only_examples
+from envs.trajectory import Trajectory
+from learners.common import resolve_device, train_and_save, trainer_options, world_size
+from learners.sft_config import PeftOptions, SFTConfig
 
 
 def train_sft(
@@ -70,7 +62,7 @@ def train_sft(
         config: the learner's options.
         output_dir: checkpoints go to ``output_dir/checkpoint-*``, the final model to ``output_dir/final``.
         tb_dir: TensorBoard folder (default ``output_dir/tb``).
-        make_eval_env: env factory for recall evaluation during training (``config.eval_steps``).
+        make_eval_env: env factory for the evaluations during training (``config.eval_steps``).
         resume: continue from the last checkpoint in ``output_dir`` if there is one.
         device: ``cpu``, ``cuda`` or ``auto`` (cuda when available); bf16 on GPUs that support it.
         progress: show a progress bar.
@@ -78,37 +70,24 @@ def train_sft(
     """
     device = resolve_device(device)
     output_dir = Path(output_dir)
+    if config.peft is not None:
+        model = with_adapters(model, config.peft, device)
     examples = assistant_only_examples(tokenizer, [t.messages for t in trajectories])
     if not config.assistant_only_loss:  # causal LM: every token, the questions and tool answers too
         examples = [{"input_ids": e["input_ids"], "labels": e["input_ids"]} for e in examples]
     dataset = Dataset.from_list(examples)
-    use_bf16 = _use_bf16(config.precision, device)
     args = TrainingArguments(
-        output_dir=str(output_dir),
-        learning_rate=config.learning_rate,
+        **trainer_options(config, output_dir, device, progress),
         weight_decay=config.weight_decay,
         adam_beta2=config.adam_beta2,
-        per_device_train_batch_size=config.batch_size // _world_size(),
-        max_steps=config.max_steps,
-        warmup_steps=config.warmup_steps,
+        per_device_train_batch_size=config.batch_size // world_size(),
         lr_scheduler_type="cosine",
-        max_grad_norm=config.max_grad_norm,
-        logging_steps=config.logging_steps,
-        eval_strategy="no",  # recall is evaluated by _EvaluateEvery, in the env, without an eval dataset
-        save_steps=config.save_steps,
-        save_total_limit=config.save_total_limit,
-        seed=config.seed,
-        data_seed=config.seed,
-        use_cpu=device == "cpu",
-        bf16=use_bf16,
+        eval_strategy="no",  # evaluated by _EvaluateEvery, in the env, without an eval dataset
         include_num_input_tokens_seen="non_padding",
-        report_to=[],
-        disable_tqdm=not progress,
         dataloader_pin_memory=device == "cuda",
-        remove_unused_columns=False,
     )
     writer = SummaryWriter(str(tb_dir or output_dir / "tb"))
-    trainer = RecallTrainer(
+    trainer = EnvEvalTrainer(
         model=model,
         args=args,
         train_dataset=dataset,
@@ -125,39 +104,32 @@ def train_sft(
     return train_and_save(trainer, tokenizer, config, output_dir, writer, resume)
 
 
-def train_and_save(trainer, tokenizer, config, output_dir: Path, writer: SummaryWriter, resume: bool):
-    """Run ``trainer`` (from the last checkpoint in ``output_dir`` when resuming), save the model
-    and tokenizer to ``output_dir/final``, and return the model; the learners' common ending."""
-    writer.add_text("hyperparameters", _markdown_table(vars(config)))
-    checkpoint = resume and _last_checkpoint(output_dir)
-    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-    trainer.save_model(str(output_dir / "final"))
-    tokenizer.save_pretrained(str(output_dir / "final"))
-    writer.close()
-    return trainer.model
+def with_adapters(model, options: PeftOptions, device: str):
+    """``model`` wrapped in PEFT LoRA adapters (and trainable embedding rows), its own weights frozen.
 
-
-def evaluate_recall(
-    model,
-    tokenizer,
-    make_env: Callable[[], gym.Env],
-    tasks: Sequence[dict[str, Any]],
-    batch_size: int = 512,
-    path: str | os.PathLike | None = None,
-    run_id: str = "",
-) -> list[Trajectory]:
-    """Play ``tasks`` greedily with the model, tool results fed live; return the episodes.
-
-    Each record carries its token ids and loss mask (the chat template's assistant spans), which
-    the TUI's token view shows; written to ``path`` when given.
+    A 4-bit model (QLoRA, :func:`agents.model.load_model` with ``load_in_4bit``) is first prepared
+    by PEFT's ``prepare_model_for_kbit_training`` (norms in fp32, input gradients enabled).
     """
-    agent = LMAgent(model, tokenizer, batch_size=batch_size)
-    episodes = attach_tokens(
-        tokenizer, rollout(make_env, agent, tasks=tasks, num_envs=batch_size, run_id=run_id)
+    from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+
+    if options.load_in_4bit:
+        if device != "cuda":
+            raise ValueError(f"peft.load_in_4bit (QLoRA) needs a CUDA device (device is {device!r})")
+        if not getattr(model, "is_loaded_in_4bit", False):
+            raise ValueError(
+                "peft.load_in_4bit needs a model loaded in 4 bits: "
+                "agents.model.load_model(path, load_in_4bit=True)"
+            )
+        model = prepare_model_for_kbit_training(model)
+    lora = LoraConfig(
+        r=options.r,
+        lora_alpha=options.alpha,
+        lora_dropout=options.dropout,
+        target_modules=options.target_modules,
+        trainable_token_indices=options.trainable_token_indices,
+        task_type="CAUSAL_LM",
     )
-    if path is not None:
-        append_trajectories(path, episodes)
-    return episodes
+    return get_peft_model(model, lora)
 
 
 class PadToLongest:
@@ -186,8 +158,8 @@ class PadToLongest:
 
 
 # Length buckets are cut from random groups of MEGA_BATCH batches: 8 leaves ~2% padding on the
-# PeopleMemory conversations while keeping batches varied (transformers' default, up to 50, makes
-# batches of near-identical lengths, hence similar questions, and in-tool runs learned erratically).
+# studies' short conversations while keeping batches varied (transformers' default, up to 50,
+# makes batches of near-identical lengths, hence similar examples, and runs learned erratically).
 MEGA_BATCH = 8
 
 
@@ -213,8 +185,10 @@ class EpochSeededLengthGroupedSampler(LengthGroupedSampler):
         return iter(indices)
 
 
-class RecallTrainer(Trainer):
-    """A Trainer whose evaluation is recall: greedy episodes played in the env."""
+class EnvEvalTrainer(Trainer):
+    """A Trainer whose evaluation plays greedy episodes in the env and logs their summary:
+    ``eval/reward``, ``eval/tool_call_rate``, ``eval/turns`` and ``eval/<score>`` for each of the
+    env's scores."""
 
     def __init__(self, *args, make_eval_env=None, eval_episodes: int = 256, **kwargs):
         super().__init__(*args, **kwargs)
@@ -230,23 +204,28 @@ class RecallTrainer(Trainer):
     ) -> dict[str, float]:
         metrics: dict[str, float] = {}
         if self.make_eval_env is not None and self.is_world_process_zero():
-            metrics[f"{metric_key_prefix}_recall"] = self._recall()
+            summary = summarize(
+                play(self.model, self.processing_class, self.make_eval_env, self._eval_tasks())
+            )
+            metrics = {
+                f"{metric_key_prefix}_{key}": value
+                for key, value in summary.items()
+                if key != "episodes" and value is not None
+            }
             self.log(metrics)
         # As Trainer.evaluate does: callbacks hear of it, and the request to evaluate is cleared.
         self.control = self.callback_handler.on_evaluate(self.args, self.state, self.control, metrics)
         return metrics
 
-    def _recall(self) -> float:
+    def _eval_tasks(self) -> list[dict[str, int]]:
+        """A fixed random sample of the env's tasks: a stride could meet a pattern in the task ids."""
         env = self.make_eval_env()
         num_tasks = env.unwrapped.num_tasks
         env.close()
-        # A fixed random sample: a stride could hit one attribute only (task i asks attribute i % 4).
         chosen = np.random.default_rng(0).choice(
             num_tasks, size=min(num_tasks, self.eval_episodes), replace=False
         )
-        tasks = [{"task_id": int(i)} for i in sorted(chosen)]
-        episodes = evaluate_recall(self.model, self.processing_class, self.make_eval_env, tasks)
-        return sum(t.reward for t in episodes) / max(1, len(episodes))
+        return [{"task_id": int(i)} for i in sorted(chosen)]
 
 
 class _EvaluateEvery(TrainerCallback):
@@ -259,33 +238,3 @@ class _EvaluateEvery(TrainerCallback):
         if self.steps and state.global_step % self.steps == 0:
             control.should_evaluate = True
         return control
-
-
-def _last_checkpoint(output_dir: Path) -> Path | None:
-    from transformers.trainer_utils import get_last_checkpoint
-
-    if not output_dir.is_dir():
-        return None
-    last = get_last_checkpoint(str(output_dir))
-    return Path(last) if last else None
-
-
-def _world_size() -> int:
-    return int(os.environ.get("WORLD_SIZE", "1"))
-
-
-PRECISIONS = ("auto", "fp32", "bf16")
-
-
-def _use_bf16(precision: str, device: str) -> bool:
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision={precision!r} is not valid; choose one of {', '.join(PRECISIONS)}")
-    supported = device == "cuda" and torch.cuda.is_bf16_supported()
-    if precision == "bf16" and not supported:
-        raise ValueError(f"precision='bf16' needs a CUDA device with bf16 support (device is {device!r})")
-    return supported and precision != "fp32"
-
-
-def _markdown_table(values: dict[str, Any]) -> str:
-    rows = "\n".join(f"|{key}|{value}|" for key, value in values.items())
-    return f"|param|value|\n|-|-|\n{rows}"

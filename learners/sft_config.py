@@ -4,6 +4,44 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from envs.checks import check_choice, check_int, check_ints, check_number
+from learners.common import PRECISIONS
+
+
+@dataclass
+class PeftOptions:
+    """LoRA adapters instead of training every weight (PEFT); QLoRA with ``load_in_4bit``."""
+
+    r: int = 8
+    """Rank of the LoRA matrices."""
+    alpha: int = 16
+    """LoRA scaling numerator (the update is scaled by ``alpha / r``)."""
+    dropout: float = 0.0
+    """Dropout on the LoRA branch."""
+    target_modules: list[str] | None = None
+    """Module names given adapters (e.g. ``["q_proj", "v_proj"]`` or ``["all-linear"]``);
+    None: PEFT's default for the architecture."""
+    trainable_token_indices: list[int] | None = None
+    """Token ids whose embedding rows are trained as well (new tool tokens), all others frozen."""
+    load_in_4bit: bool = False
+    """QLoRA: the base model is loaded 4-bit quantised (bitsandbytes, CUDA only); see
+    :func:`agents.model.load_model`."""
+
+    def __post_init__(self):
+        check_int("peft.r", self.r, minimum=1)
+        check_number("peft.alpha", self.alpha, minimum=0)
+        check_number("peft.dropout", self.dropout, minimum=0, maximum=1)
+        if self.target_modules is not None and (
+            not isinstance(self.target_modules, list | tuple)
+            or not all(isinstance(m, str) for m in self.target_modules)
+        ):
+            raise ValueError(
+                f"peft.target_modules={self.target_modules!r} is not valid; it must be a list of names"
+            )
+        if self.trainable_token_indices is not None:
+            check_ints("peft.trainable_token_indices", self.trainable_token_indices, minimum=0)
+        check_choice("peft.load_in_4bit", self.load_in_4bit, (False, True))
+
 
 @dataclass
 class SFTConfig:
@@ -30,9 +68,10 @@ class SFTConfig:
     logging_steps: int = 25
     """Steps between TensorBoard points of loss, learning rate and tokens/s."""
     eval_steps: int = 0
-    """Steps between recall evaluations during training (greedy episodes in the env); 0 = none."""
+    """Steps between evaluations during training (greedy episodes in the env, logged as
+    ``eval/reward`` and ``eval/<score>``); 0 = none."""
     eval_episodes: int = 256
-    """Episodes played per recall evaluation during training."""
+    """Episodes played per evaluation during training (a fixed random sample of the env's tasks)."""
     save_steps: int = 250
     """Steps between checkpoints (``--resume`` continues from the last one)."""
     save_total_limit: int = 2
@@ -43,3 +82,28 @@ class SFTConfig:
     """Loss on the assistant's spans only; False: on every token (causal LM pre-training)."""
     precision: str = "auto"
     """``auto`` (bf16 on CUDA devices that support it, fp32 elsewhere), ``fp32`` or ``bf16``."""
+    peft: PeftOptions | None = None
+    """Train LoRA adapters (and chosen embedding rows) instead of every weight; None: full training."""
+
+    def __post_init__(self):
+        check_number("learning_rate", self.learning_rate, minimum=0)
+        check_number("weight_decay", self.weight_decay, minimum=0)
+        check_number("adam_beta2", self.adam_beta2, minimum=0, maximum=1)
+        for key in (
+            "batch_size",
+            "max_steps",
+            "logging_steps",
+            "eval_episodes",
+            "save_steps",
+            "save_total_limit",
+        ):
+            check_int(key, getattr(self, key), minimum=1)
+        for key in ("warmup_steps", "eval_steps", "seed"):
+            check_int(key, getattr(self, key), minimum=0)
+        check_number("max_grad_norm", self.max_grad_norm, minimum=0)
+        check_choice("assistant_only_loss", self.assistant_only_loss, (True, False))
+        check_choice("precision", self.precision, PRECISIONS)
+        if isinstance(self.peft, dict):  # as read back from JSON or given by --set
+            self.peft = PeftOptions(**self.peft)
+        if self.peft is not None and not isinstance(self.peft, PeftOptions):
+            raise ValueError(f"peft={self.peft!r} is not valid; it must be PEFT options or None")

@@ -11,7 +11,6 @@ model with N seeds and draws mean reward vs step with the spread across seeds.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -92,8 +91,8 @@ def run_calculator(
     config: CalculatorConfig, out: Path, device: str = "auto", resume: bool = False
 ) -> dict[str, Any]:
     """Run the study into the folder ``out``; return the results written to ``results.json``."""
+    from learners.common import resolve_device
     from learners.ppo import train_ppo
-    from learners.sft import resolve_device
 
     started = time.perf_counter()
     device = resolve_device(device)
@@ -149,46 +148,31 @@ def starting_model(config: CalculatorConfig, device: str):
     pre-training config and then read from ``config.cache``.
     """
     from agents.model import load_model
-    from agents.tokenizers.calculator import CHAT_TEMPLATE
+    from agents.tokenizers.calculator import CHAT_TEMPLATE, build_calculator_tokenizer
+    from envs.calculator.corpus import write_transcripts
+    from envs.trajectory import Trajectory
+    from learners.pretrain import pretrained_model
 
     if config.model:
         model, tokenizer = load_model(config.model)
         if tokenizer.chat_template is None:
             tokenizer.chat_template = CHAT_TEMPLATE
         return model, tokenizer, config.model
-    folder = Path(config.cache) / f"calculator-{_pretrain_key(config)}"
-    if not (folder / "final" / "config.json").exists():
-        _pretrain(config, folder, device)
-    model, tokenizer = load_model(folder / "final")
-    return model, tokenizer, str(folder / "final")
 
+    def corpus() -> list[Trajectory]:
+        return [
+            Trajectory(
+                env_id="toolgym/Calculator-v0", messages=m, reward=0.0, terminated=True, truncated=False
+            )
+            for m in write_transcripts(config.corpus, config.decimals)
+        ]
 
-def _pretrain(config: CalculatorConfig, folder: Path, device: str) -> None:
-    from agents.model import build_model
-    from agents.tokenizers.calculator import build_calculator_tokenizer
-    from envs.calculator.corpus import write_transcripts
-    from envs.trajectory import Trajectory
-    from learners.sft import train_sft
-
-    tokenizer = build_calculator_tokenizer()
-    model = build_model(len(tokenizer), config.layers, config.heads, config.width)
-    corpus = [
-        Trajectory(env_id="toolgym/Calculator-v0", messages=m, reward=0.0, terminated=True, truncated=False)
-        for m in write_transcripts(config.corpus, config.decimals)
-    ]
-    print(f"[pretrain] {len(corpus)} transcripts, {parameter_count(model):,} params -> {folder}")
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "pretrain.json").write_text(json.dumps(_pretrain_settings(config), indent=2))
-    train_sft(
-        model,
-        tokenizer,
-        corpus,
-        config.pretrain,
-        folder,
-        resume=True,
-        device=device,
-        progress=config.progress,
-    )
+    model, tokenizer, path = pretrained_model(
+        "calculator", _pretrain_settings(config), corpus, build_calculator_tokenizer,
+        layers=config.layers, heads=config.heads, width=config.width, sft=config.pretrain,
+        cache=config.cache, device=device, progress=config.progress,
+    )  # fmt: skip
+    return model, tokenizer, str(path)
 
 
 def _pretrain_settings(config: CalculatorConfig) -> dict[str, Any]:
@@ -196,11 +180,6 @@ def _pretrain_settings(config: CalculatorConfig) -> dict[str, Any]:
 
     keys = ("decimals", "width", "layers", "heads", "corpus", "pretrain")
     return {"corpus_version": CORPUS_VERSION, **{key: to_dict(config)[key] for key in keys}}
-
-
-def _pretrain_key(config: CalculatorConfig) -> str:
-    text = json.dumps(_pretrain_settings(config), sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def env_factory(config: CalculatorConfig):
@@ -227,33 +206,20 @@ def split_tasks(config: CalculatorConfig) -> tuple[list[dict[str, int]], list[di
 
 def evaluate(config: CalculatorConfig, model, tokenizer, tasks, path_stem: Path) -> dict[str, float]:
     """Reward and tool-call rate of the policy on ``tasks``: sampled (as in training) and greedy."""
-    from agents.lm_agent import LMAgent
-    from agents.rollout import rollout
-    from agents.tokenizers import attach_tokens
-    from envs.calculator.env import CalculatorEnv
-    from envs.trajectory import append_trajectories
+    from agents.evaluate import play, summarize
 
     scores = {}
-    for name, sampling in (("", True), ("greedy_", False)):
-        agent = LMAgent(
-            model,
-            tokenizer,
-            max_new_tokens=config.ppo.max_new_tokens,
-            do_sample=sampling,
-            temperature=config.ppo.temperature,
-            top_p=config.ppo.top_p,
-            name="sampled" if sampling else "greedy",
-            stop_strings=CalculatorEnv.turn_ends,
-        )
-        episodes = attach_tokens(
-            tokenizer, rollout(env_factory(config), agent, tasks=tasks, num_envs=len(tasks))
-        )
-        path = path_stem.with_name(f"{path_stem.name}_{agent.name}.jsonl")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.unlink(missing_ok=True)
-        append_trajectories(path, episodes)
-        scores[f"{name}reward"] = _mean(e.reward for e in episodes)
-        scores[f"{name}tool_call_rate"] = _mean(e.metrics["tool_calls"] > 0 for e in episodes)
+    for prefix, sample in (("", True), ("greedy_", False)):
+        name = "sampled" if sample else "greedy"
+        episodes = play(
+            model, tokenizer, env_factory(config), tasks, sample=sample,
+            temperature=config.ppo.temperature, top_p=config.ppo.top_p,
+            max_new_tokens=config.ppo.max_new_tokens, name=name,
+            path=path_stem.with_name(f"{path_stem.name}_{name}.jsonl"),
+        )  # fmt: skip
+        summary = summarize(episodes)
+        scores[f"{prefix}reward"] = summary["reward"]
+        scores[f"{prefix}tool_call_rate"] = summary["tool_call_rate"]
     return scores
 
 
@@ -263,7 +229,7 @@ def reward_curve(path: Path) -> list[tuple[int, float]]:
 
     by_step: dict[int, list[float]] = {}
     for episode in read_trajectories(path):
-        by_step.setdefault(int(episode.run_id.removeprefix("ppo-step")), []).append(episode.reward)
+        by_step.setdefault(episode.step, []).append(episode.reward)
     return [(step, _mean(rewards)) for step, rewards in sorted(by_step.items())]
 
 

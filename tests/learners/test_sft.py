@@ -14,7 +14,8 @@ from agents.oracle import OracleAgent
 from agents.rollout import rollout
 from agents.tokenizers import assistant_only_examples
 from agents.tokenizers.memory import build_memory_tokenizer
-from learners.sft import evaluate_recall, train_sft
+from agents.evaluate import play
+from learners.sft import train_sft
 from learners.sft_config import SFTConfig
 
 N_PEOPLE = 6
@@ -57,7 +58,7 @@ def trained(tmp_path_factory):
 
 def test_sft_learns_the_answers(trained):
     model, tokenizer, out = trained
-    episodes = evaluate_recall(model, tokenizer, make_env(), [{"task_id": i} for i in range(4 * N_PEOPLE)])
+    episodes = play(model, tokenizer, make_env(), [{"task_id": i} for i in range(4 * N_PEOPLE)])
     assert sum(e.reward for e in episodes) / len(episodes) >= 0.9
     assert (out / "final" / "config.json").exists() and (out / "final" / "tokenizer.json").exists()
 
@@ -162,7 +163,7 @@ def test_cuda_bf16_training_and_generation(tmp_path):
         progress=False,
     )
     assert model.device.type == "cuda"
-    episodes = evaluate_recall(
+    episodes = play(
         model, build_memory_tokenizer(), make_env(), [{"task_id": i} for i in range(8)]
     )
     assert len(episodes) == 8

@@ -1,0 +1,110 @@
+"""What every learner shares: device and precision, processes, trainer options, save and resume.
+
+Processes are accelerate's (``PartialState``): under ``accelerate launch`` each process trains its
+share of a batch and only the main one writes files and evaluates; a plain ``python`` run is one
+process.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from envs.checks import check_choice
+
+DEVICES = ("cpu", "cuda", "auto")
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+def resolve_device(device: str) -> str:
+    """``cpu`` or ``cuda``: ``auto`` is cuda when a CUDA device is available."""
+    import torch
+
+    check_choice("device", device, DEVICES)
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device='cuda' but no CUDA device is available")
+    return device
+
+
+def use_bf16(precision: str, device: str) -> bool:
+    """Whether to train in bf16: ``auto`` where the device supports it, never for ``fp32``."""
+    import torch
+
+    check_choice("precision", precision, PRECISIONS)
+    supported = device == "cuda" and torch.cuda.is_bf16_supported()
+    if precision == "bf16" and not supported:
+        raise ValueError(f"precision='bf16' needs a CUDA device with bf16 support (device is {device!r})")
+    return supported and precision != "fp32"
+
+
+def world_size() -> int:
+    """Processes training together (1 outside ``accelerate launch``)."""
+    from accelerate import PartialState
+
+    return PartialState().num_processes
+
+
+def is_main_process() -> bool:
+    """Whether this is the process that writes files and evaluates."""
+    from accelerate import PartialState
+
+    return PartialState().is_main_process
+
+
+def trainer_options(config, output_dir: Path, device: str, progress: bool) -> dict[str, Any]:
+    """The ``TrainingArguments`` (and TRL ``GRPOConfig``) options both learners set the same way.
+
+    ``config`` is a learner's config: it has ``learning_rate``, ``max_steps``, ``warmup_steps``,
+    ``max_grad_norm``, ``logging_steps``, ``save_steps``, ``save_total_limit``, ``seed`` and
+    ``precision``.
+    """
+    return dict(
+        output_dir=str(output_dir),
+        learning_rate=config.learning_rate,
+        max_steps=config.max_steps,
+        warmup_steps=config.warmup_steps,
+        max_grad_norm=config.max_grad_norm,
+        logging_steps=config.logging_steps,
+        save_steps=config.save_steps,
+        save_total_limit=config.save_total_limit,
+        seed=config.seed,
+        data_seed=config.seed,
+        use_cpu=device == "cpu",
+        bf16=use_bf16(config.precision, device),
+        report_to=[],
+        disable_tqdm=not progress,
+        remove_unused_columns=False,  # the learners' batches carry their own columns
+    )
+
+
+def train_and_save(trainer, tokenizer, config, output_dir: Path, writer, resume: bool):
+    """Run ``trainer`` (from the last checkpoint in ``output_dir`` when resuming), save the model
+    and tokenizer to ``output_dir/final``, and return the model; the learners' common ending.
+
+    A PEFT model saves its adapter only (``save_pretrained`` of a ``PeftModel``).
+    """
+    writer.add_text("hyperparameters", markdown_table(vars(config)))
+    checkpoint = resume and last_checkpoint(output_dir)
+    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    trainer.save_model(str(output_dir / "final"))
+    tokenizer.save_pretrained(str(output_dir / "final"))
+    writer.close()
+    return trainer.model
+
+
+def last_checkpoint(output_dir: Path) -> Path | None:
+    """The newest ``checkpoint-*`` folder in ``output_dir``, or None."""
+    from transformers.trainer_utils import get_last_checkpoint
+
+    if not output_dir.is_dir():
+        return None
+    last = get_last_checkpoint(str(output_dir))
+    return Path(last) if last else None
+
+
+def markdown_table(values: dict[str, Any]) -> str:
+    """A two-column markdown table of the options (TensorBoard's text tab renders it)."""
+    rows = "\n".join(f"|{key}|{value}|" for key, value in values.items())
+    return f"|param|value|\n|-|-|\n{rows}"
