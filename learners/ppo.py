@@ -217,6 +217,8 @@ class EnvRollouts:
             run_id=f"ppo-step{trainer.state.global_step}",
         )
         rollout_seconds = time.perf_counter() - started
+        for episode in episodes:  # the optimiser steps done before this batch was played
+            episode.step = trainer.state.global_step
         self.played += len(episodes)
         attach_tokens(self.tokenizer, episodes)
         if self.rollout_path is not None and trainer.is_world_process_zero():

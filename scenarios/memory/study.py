@@ -147,7 +147,8 @@ def run_memory(config: MemoryConfig, out: Path, device: str = "auto", resume: bo
     device = resolve_device(device)
     results: dict[str, Any] = {"n_people": config.n_people, "device": device}
     if is_main_process():
-        print(f"[data] oracle conversations for {4 * config.n_people} questions about {config.n_people} people")
+        questions = len(ATTRIBUTES) * config.n_people
+        print(f"[data] oracle conversations for {questions} questions about {config.n_people} people")
         results["random"] = random_baseline(config, out)
     for mode in MODES:
         results[mode] = train_and_evaluate(config, mode, out, device, resume)
