@@ -17,7 +17,7 @@ from pathlib import Path
 from statistics import fmean
 from typing import Any
 
-from agents.model import parameter_count
+from agents.model import check_width, parameter_count
 from envs.calculator.corpus import VERSION as CORPUS_VERSION
 from envs.calculator.corpus import CorpusConfig
 from envs.calculator.env import REWARDS
@@ -97,10 +97,7 @@ class CalculatorConfig:
         check_int("layers", self.layers, minimum=1)
         check_int("heads", self.heads, minimum=1)
         check_int("width", self.width, minimum=2)
-        if self.width % self.heads or (self.width // self.heads) % 2:
-            raise ValueError(
-                f"width={self.width} is not valid; it must split into heads={self.heads} heads of even size"
-            )
+        check_width("width", self.width, self.heads)
         check_int("eval_episodes", self.eval_episodes, 1, num_tasks(self.decimals) - 1)
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agents.model import check_width
 from envs.checks import check_choice, check_int, check_ints, check_number
 from envs.memory.env import MODES
 from learners.sft_config import SFTConfig
@@ -28,7 +29,6 @@ from scenarios.figures import new_figure, save
 from scenarios.memory.study import (
     MemoryConfig,
     ModeConfig,
-    check_width,
     make_env,
     ood_tasks,
     population_size,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agents.model import check_width
 from envs.checks import check_choice, check_int, check_number
 from envs.memory.env import MODES, QUERY_LANGUAGES
 from envs.memory.people import ATTRIBUTES, load_pool
@@ -28,13 +29,6 @@ def population_size(split: str = "train") -> int:
     """People in the ``train`` or ``ood`` pool: every first name of the pool with every last name."""
     first_names = "first_names" if split == "train" else "first_names_ood"
     return len(load_pool(first_names)) * len(load_pool("last_names"))
-
-
-def check_width(key: str, width: int, heads: int) -> None:
-    """``width`` must split into ``heads`` heads of even size (the model's rotary embeddings)."""
-    check_int(key, width, minimum=2)
-    if width % heads or (width // heads) % 2:
-        raise ValueError(f"{key}={width} is not valid; it must split into heads={heads} heads of even size")
 
 
 @dataclass
