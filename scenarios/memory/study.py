@@ -219,8 +219,9 @@ def train_and_evaluate(
     ``out/tb/<mode>/``; with ``resume``, picks up the oracle data and the last checkpoint there.
     Returns this mode's results (empty on processes other than the first under accelerate).
     """
-    from learners.common import is_main_process
+    from learners.common import is_main_process, resolve_device
 
+    device = resolve_device(device)  # a grid cell passes "auto"
     data = oracle_data(config, mode, out, resume)
     model, tokenizer, train_seconds = trained_model(config, mode, data, out, device, resume)
     if not is_main_process():
