@@ -48,13 +48,35 @@ def parameter_count(model) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def load_model(path: str | os.PathLike):
-    """A local Hugging Face causal LM and its tokenizer (never a hub download)."""
+def load_model(path: str | os.PathLike, load_in_4bit: bool = False):
+    """A local Hugging Face causal LM and its tokenizer (never a hub download).
+
+    With ``load_in_4bit`` the weights are quantised to 4-bit NF4 as they load (bitsandbytes,
+    bf16 compute), the base model of QLoRA; it needs a CUDA device and the ``quantization`` extra.
+    """
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     path = Path(path)
     if not (path / "config.json").exists():
         raise FileNotFoundError(f"no Hugging Face model at {path} (config.json missing)")
+    options = {}
+    if load_in_4bit:
+        import torch
+        from transformers import BitsAndBytesConfig
+
+        if not torch.cuda.is_available():
+            raise ValueError(
+                "load_in_4bit (QLoRA) needs a CUDA device; bitsandbytes' 4-bit layers run on GPUs"
+            )
+        options = dict(
+            quantization_config=BitsAndBytesConfig(
+                load_in_4bit=True,
+                bnb_4bit_quant_type="nf4",
+                bnb_4bit_compute_dtype=torch.bfloat16,
+                bnb_4bit_use_double_quant=True,
+            ),
+            device_map={"": 0},
+        )
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-    model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
+    model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, **options)
     return model, tokenizer

@@ -3,12 +3,15 @@
 Built on TRL's ``GRPOTrainer`` (TRL 1.x has no ``PPOTrainer`` or ``TextEnvironment`` any more)
 with a ``rollout_func`` that plays toolgym envs:
 
-- **Rollouts.** Each step, ``tasks_per_step`` tasks are each played ``rollouts_per_task`` times by
+- **Rollouts.** For each batch, ``tasks_per_step`` tasks are each played ``rollouts_per_task`` times by
   the policy itself (:class:`~agents.lm_agent.LMAgent`, sampling), all episodes at once through a
   Gymnasium vector env: one batched ``generate`` per turn for the whole batch, tool answers fed
   live. An episode is one token stream: the prompt, then every assistant turn and every tool
   answer. ``env_mask`` is 1 on the tokens the model generated and 0 on those the env wrote, so
-  the loss never trains on tool output (TRL's tool mask).
+  the loss never trains on tool output (TRL's tool mask). An episode longer than
+  ``max_completion_length`` tokens after its prompt is cut there and masked whole: none of its
+  tokens is trained (its reward, earned by the whole episode, would credit text the loss never
+  sees), while its reward still counts in its group's baseline.
 - **Objective.** PPO's clipped surrogate, per token of the model's own text:
   ``-min(r A, clip(r, 1 - eps, 1 + eps) A)`` with ``r = pi(a|s) / pi_old(a|s)``, averaged over
   the active tokens of the batch (TRL's ``dapo`` aggregation, no length bias). Each batch of
@@ -19,7 +22,13 @@ with a ``rollout_func`` that plays toolgym envs:
   standard deviation (``scale_rewards="group"``), the batch's (``"batch"``) or not at all
   (``"none"``). Every token of an episode gets its episode's advantage (rewards are terminal).
 
-TensorBoard (``tb/``): TRL's reward, reward std, KL, loss, clip fractions, entropy and lengths,
+**A step** is one optimiser update (TRL's ``global_step``). Each batch of rollouts
+(``tasks_per_step x rollouts_per_task`` episodes) serves ``ppo_epochs`` consecutive steps, so a
+run of ``max_steps`` plays ``ceil(max_steps / ppo_epochs)`` batches; each record's ``step`` is the
+step its batch was played at (0, ``ppo_epochs``, ``2 ppo_epochs``...).
+
+TensorBoard (``tb/``): TRL's reward, reward std, KL, loss, clip fractions, entropy and lengths
+(``completions/clipped_ratio`` is the share of episodes cut at ``max_completion_length``),
 plus ``env/tool_call_rate``, ``env/success_rate``, ``env/turns`` and ``rollout/tokens_per_s``
 (tokens generated per second of rollout) and ``train/tokens_per_s`` (episode tokens per second
 of the whole step).
@@ -32,12 +41,15 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from statistics import fmean
 from typing import Any
 
 import gymnasium as gym
+import numpy as np
 import torch
 from datasets import Dataset
 from torch.utils.tensorboard import SummaryWriter
@@ -49,12 +61,8 @@ from agents.lm_agent import LMAgent
 from agents.rollout import rollout
 from agents.tokenizers import attach_tokens, chat_messages
 from envs.trajectory import Trajectory, append_trajectories
-from learners.ppo_config import PPOConfig
-from learners.common import resolve_device, train_and_save, use_bf16
-
-SCALE_REWARDS = ("group", "batch", "none")
-# PPOConfig.lr_schedule -> transformers' scheduler names (all start with the linear warm-up).
-LR_SCHEDULES = {"constant": "constant_with_warmup", "linear": "linear", "cosine": "cosine"}
+from learners.common import resolve_device, train_and_save, trainer_options
+from learners.ppo_config import LR_SCHEDULES, PPOConfig
 
 
 def train_ppo(
@@ -87,59 +95,56 @@ def train_ppo(
         progress: show a progress bar.
         callbacks: extra ``transformers.TrainerCallback`` objects.
     """
-    for name, allowed in (("scale_rewards", SCALE_REWARDS), ("lr_schedule", LR_SCHEDULES)):
-        if getattr(config, name) not in allowed:
-            raise ValueError(
-                f"{name}={getattr(config, name)!r} is not valid; choose one of {', '.join(allowed)}"
-            )
     if not tasks:
         raise ValueError("train_ppo needs at least one task")
     device = resolve_device(device)
     output_dir = Path(output_dir)
     player = EnvRollouts(make_env, tasks, tokenizer, config, rollout_path)
     batch = config.tasks_per_step * config.rollouts_per_task
-    args = GRPOConfig(
-        output_dir=str(output_dir),
-        learning_rate=config.learning_rate,
-        lr_scheduler_type=LR_SCHEDULES[config.lr_schedule],
-        warmup_steps=config.warmup_steps,
-        max_grad_norm=config.max_grad_norm,
-        max_steps=config.max_steps,
-        per_device_train_batch_size=batch,
-        num_generations=config.rollouts_per_task,
-        num_iterations=config.ppo_epochs,
-        epsilon=config.clip_epsilon,
-        beta=config.kl_coef,
-        scale_rewards=config.scale_rewards,
-        loss_type="dapo",
-        temperature=config.temperature,
-        top_p=config.top_p,
-        max_completion_length=config.max_completion_length,
-        logging_steps=config.logging_steps,
-        save_steps=config.save_steps,
-        save_total_limit=config.save_total_limit,
-        seed=config.seed,
-        data_seed=config.seed,
-        use_cpu=device == "cpu",
-        bf16=use_bf16(config.precision, device),
-        report_to=[],
-        disable_tqdm=not progress,
-        remove_unused_columns=False,
-    )
+    with quiet_library_warnings():
+        args = GRPOConfig(
+            **trainer_options(config, output_dir, device, progress),
+            lr_scheduler_type=LR_SCHEDULES[config.lr_schedule],
+            per_device_train_batch_size=batch,
+            num_generations=config.rollouts_per_task,
+            num_iterations=config.ppo_epochs,
+            epsilon=config.clip_epsilon,
+            beta=config.kl_coef,
+            scale_rewards=config.scale_rewards,
+            loss_type="dapo",
+            temperature=config.temperature,
+            top_p=config.top_p,
+            max_completion_length=config.max_completion_length,
+        )
     if config.kl_coef > 0:
         _keep_reference(model, output_dir / "reference")
     writer = SummaryWriter(str(tb_dir or output_dir / "tb"))
-    trainer = EnvGRPOTrainer(
-        player,
-        model=model,
-        reward_funcs=[env_reward],
-        args=args,
-        train_dataset=player.dataset(),
-        processing_class=tokenizer,
-        rollout_func=player,
-        callbacks=[TensorBoardCallback(writer), *callbacks],
-    )
-    return train_and_save(trainer, tokenizer, config, output_dir, writer, resume)
+    with quiet_library_warnings():
+        trainer = EnvGRPOTrainer(
+            player,
+            model=model,
+            reward_funcs=[env_reward],
+            args=args,
+            train_dataset=player.dataset(),
+            processing_class=tokenizer,
+            rollout_func=player,
+            callbacks=[TensorBoardCallback(writer), *callbacks],
+        )
+        return train_and_save(trainer, tokenizer, config, output_dir, writer, resume)
+
+
+@contextmanager
+def quiet_library_warnings():
+    """Silence, by message, the warnings TRL and transformers print in every PPO run that a user
+    can do nothing about: TRL 1.16 calls transformers' renamed gradient-checkpointing methods
+    (FutureWarnings from transformers), and warns that ``rollout_func`` is experimental (this
+    learner is built on it on purpose). Every other warning still shows."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=r"`(is_)?gradient_checkpointing\w*` is deprecated", category=FutureWarning
+        )
+        warnings.filterwarnings("ignore", message="You are using 'rollout_func'", category=UserWarning)
+        yield
 
 
 def _keep_reference(model, folder: Path) -> None:
@@ -180,15 +185,18 @@ class EnvRollouts:
         env = make_env()
         self.env_id = env.spec.id if env.spec else type(env.unwrapped).__name__
         self.turn_ends = tuple(getattr(env.unwrapped, "turn_ends", ()))
-        # The prompt is the task's first observation; TRL passes prompts only, so each prompt
-        # leads back to its task's reset options.
+        # TRL hands the rollout function the dataset's prompts only, so each prompt is a key that
+        # names its task: "#<index> <first observation>", unique even when two tasks ask the same
+        # question. The model never reads it: its prompt is rendered from the env's observation.
         self.task_of: dict[str, dict[str, Any]] = {}
-        for options in tasks:
+        for index, options in enumerate(tasks):
             observation, _ = env.reset(options=dict(options))
-            self.task_of.setdefault(observation, dict(options))
+            self.task_of[f"#{index} {observation}"] = dict(options)
         env.close()
         self.played = 0
         self.stats: dict[str, float] = {}
+        self.cut: list[bool] = []
+        self.generated: list[int] = []
 
     def dataset(self) -> Dataset:
         return Dataset.from_list([{"prompt": prompt} for prompt in self.task_of])
@@ -213,22 +221,29 @@ class EnvRollouts:
             agent,
             tasks=[self.task_of[prompt] for prompt in prompts],
             num_envs=len(prompts),
-            seed=config.seed * 1_000_003 + self.played,
-            run_id=f"ppo-step{trainer.state.global_step}",
+            # Episode k of this batch resets with seed base + k, base drawn from (run seed, episodes
+            # played so far). The tasks are given, so the seed only reaches envs that draw from it.
+            seed=int(np.random.SeedSequence([config.seed, self.played]).generate_state(1)[0]),
         )
         rollout_seconds = time.perf_counter() - started
-        for episode in episodes:  # the optimiser steps done before this batch was played
-            episode.step = trainer.state.global_step
         self.played += len(episodes)
+        for episode in episodes:  # TODO(lead): rollout(..., step=...) once it takes one
+            episode.step = trainer.state.global_step
         attach_tokens(self.tokenizer, episodes)
         if self.rollout_path is not None and trainer.is_world_process_zero():
             append_trajectories(self.rollout_path, episodes)
         streams = [split_prompt(self.tokenizer, episode) for episode in episodes]
-        completion_ids = [c[: config.max_completion_length] for _, c, _ in streams]
-        env_mask = [m[: config.max_completion_length] for _, _, m in streams]
+        limit = config.max_completion_length
+        self.cut = [len(completion) > limit for _, completion, _ in streams]
+        completion_ids = [c[:limit] for _, c, _ in streams]
+        env_mask = [
+            [0] * len(m[:limit]) if cut else m[:limit]
+            for (_, _, m), cut in zip(streams, self.cut, strict=True)
+        ]
         logprobs = sampling_logprobs(
             model, [p for p, _, _ in streams], completion_ids, env_mask, config.temperature
         )
+        self.generated = [sum(mask) for _, _, mask in streams]
         generated = sum(sum(mask) for mask in env_mask)
         self.stats = {
             "env/tool_call_rate": _mean(e.metrics.get("tool_calls", 0) > 0 for e in episodes),
@@ -236,6 +251,7 @@ class EnvRollouts:
             "env/turns": _mean(e.metrics.get("turns", 0) for e in episodes),
             "rollout/tokens_per_s": generated / max(rollout_seconds, 1e-9),
             "rollout/seconds": rollout_seconds,
+            "rollout/cut_ratio": _mean(self.cut),
         }
         return {
             "prompt_ids": [p for p, _, _ in streams],
@@ -290,6 +306,28 @@ class EnvGRPOTrainer(GRPOTrainer):
         self.player = player
         self._step_started = time.perf_counter()
         self._tokens_at_start = 0
+
+    def _generate(self, prompts: list):
+        """TRL's generation step, with its completion metrics made true for env episodes.
+
+        TRL counts a completion as clipped when it does not end in ``eos``; an episode ends at the
+        agent's turn end or the env's answer, never ``eos``, so TRL would log every one as clipped.
+        Here clipped means cut at ``max_completion_length``, and the terminated lengths are the
+        model tokens of the episodes that were not cut (this process's episodes).
+        """
+        result = super()._generate(prompts)
+        metrics = self._metrics["train" if self.model.training else "eval"]
+        player = self.player
+        finished = [n for n, cut in zip(player.generated, player.cut, strict=True) if not cut] or [0]
+        true_values = {
+            "completions/clipped_ratio": _mean(player.cut),
+            "completions/mean_terminated_length": _mean(finished),
+            "completions/min_terminated_length": float(min(finished)),
+            "completions/max_terminated_length": float(max(finished)),
+        }
+        for key, value in true_values.items():
+            metrics[key][-1] = value
+        return result
 
     def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
         if "loss" in logs:  # a training log, not the final summary

@@ -4,19 +4,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from envs.checks import check_choice, check_int, check_number
+from learners.common import PRECISIONS
+
+SCALE_REWARDS = ("group", "batch", "none")
+# PPOConfig.lr_schedule -> transformers' scheduler names (all start with the linear warm-up).
+LR_SCHEDULES = {"constant": "constant_with_warmup", "linear": "linear", "cosine": "cosine"}
+
 
 @dataclass
 class PPOConfig:
-    """Clipped policy optimisation on env rewards over multi-turn rollouts (see ``learners.ppo``)."""
+    """Clipped policy optimisation on env rewards over multi-turn rollouts (see ``learners.ppo``).
 
-    learning_rate: float = 5e-4
+    Defaults are the calculator study's calibrated CPU settings (README); a profile overrides them.
+    """
+
+    learning_rate: float = 2.5e-4
     """Peak learning rate of AdamW."""
-    max_steps: int = 100
-    """Policy updates, each on a fresh batch of rollouts."""
+    max_steps: int = 400
+    """Optimiser updates. Each batch of rollouts serves ``ppo_epochs`` consecutive updates, so a
+    run plays ``ceil(max_steps / ppo_epochs) * tasks_per_step * rollouts_per_task`` episodes."""
     tasks_per_step: int = 16
-    """Distinct tasks played per step."""
+    """Distinct tasks played per batch of rollouts."""
     rollouts_per_task: int = 4
-    """Episodes per task per step: the group whose mean reward is the advantage's baseline."""
+    """Episodes per task per batch: the group whose mean reward is the advantage's baseline."""
     ppo_epochs: int = 2
     """Optimisation passes over each batch of rollouts; from the second on the ratio departs
     from 1 and the clip acts (TRL's ``num_iterations``)."""
@@ -34,7 +45,8 @@ class PPOConfig:
     max_new_tokens: int = 48
     """Longest assistant turn generated."""
     max_completion_length: int = 160
-    """Longest episode after the prompt, in tokens (longer ones are cut and masked)."""
+    """Longest episode after the prompt, in tokens: a longer one is cut there and masked whole
+    (none of its tokens is trained; its reward still counts in its group's baseline)."""
     warmup_steps: int = 0
     """Linear warm-up steps of the learning rate."""
     lr_schedule: str = "constant"
@@ -53,3 +65,19 @@ class PPOConfig:
     """Seed of the task order and of the sampling."""
     precision: str = "auto"
     """``auto`` (bf16 on CUDA devices that support it, fp32 elsewhere), ``fp32`` or ``bf16``."""
+
+    def __post_init__(self):
+        check_number("learning_rate", self.learning_rate, minimum=0)
+        for key in ("max_steps", "tasks_per_step", "rollouts_per_task", "ppo_epochs", "max_new_tokens",
+                    "max_completion_length", "logging_steps", "save_steps", "save_total_limit"):  # fmt: skip
+            check_int(key, getattr(self, key), minimum=1)
+        for key in ("warmup_steps", "seed"):
+            check_int(key, getattr(self, key), minimum=0)
+        check_number("clip_epsilon", self.clip_epsilon, minimum=0, maximum=1)
+        check_number("kl_coef", self.kl_coef, minimum=0)
+        check_number("max_grad_norm", self.max_grad_norm, minimum=0)
+        check_number("temperature", self.temperature, minimum=1e-6)
+        check_number("top_p", self.top_p, minimum=1e-6, maximum=1)
+        check_choice("scale_rewards", self.scale_rewards, SCALE_REWARDS)
+        check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
+        check_choice("precision", self.precision, PRECISIONS)

@@ -279,7 +279,10 @@ def _pretrain_settings(config: CalculatorConfig) -> dict[str, Any]:
     from scenarios.overrides import to_dict
 
     keys = ("decimals", "width", "layers", "heads", "corpus", "pretrain")
-    return {"corpus_version": CORPUS_VERSION, **{key: to_dict(config)[key] for key in keys}}
+    settings = {"corpus_version": CORPUS_VERSION, **{key: to_dict(config)[key] for key in keys}}
+    if settings["pretrain"]["peft"] is None:  # added later: while unset, cached models keep their key
+        del settings["pretrain"]["peft"]
+    return settings
 
 
 def make_env(config: CalculatorConfig):
@@ -314,7 +317,7 @@ def evaluate(config: CalculatorConfig, model, tokenizer, tasks, path_stem: Path)
             model, tokenizer, make_env(config), tasks, sample=sample,
             temperature=config.ppo.temperature, top_p=config.ppo.top_p,
             max_new_tokens=config.ppo.max_new_tokens, name=name,
-            path=path_stem.with_name(f"{path_stem.name}_{name}.jsonl"),
+            path=path_stem.with_name(f"{path_stem.name}_{name}.jsonl"), record_demonstrations=True,
         )  # fmt: skip
         summary = summarize(episodes)
         scores[f"{prefix}reward"] = summary["reward"]

@@ -322,6 +322,7 @@ def evaluate_mode(
             path=out / "trajectories" / f"eval_{mode}_{split}.jsonl",
             run_id=out.name,
             tags={"split": split},
+            record_demonstrations=True,  # the TUI compares the turns with them
         ) if tasks else []  # fmt: skip
     recall = summarize(played["train"])
     return {
