@@ -2,7 +2,7 @@
 
     python -m scenarios.grid --list
     python -m scenarios.grid memory_capacity                         # local process pool
-    python -m scenarios.grid memory_capacity --workers 4 --set widths=[8,16]
+    python -m scenarios.grid memory_capacity --workers 4 --set 'people=[64,256]'
     python -m scenarios.grid memory_capacity --profile paper --launcher slurm \\
         --partition gpu --gpus 1 --time 240 --dry-run                # print the job array
 
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scenarios.overrides import ConfigError, apply_overrides, print_catalogue, study_parser, to_dict
+from scenarios.overrides import ConfigError, apply_overrides, differences, print_catalogue, study_parser
 from scenarios.registry import GRIDS
 from scenarios.spec import GridSpec
 
@@ -106,7 +106,7 @@ def run_grid(
             print(f"  ... and {len(todo) - shown} more")
         return None
     out.mkdir(parents=True, exist_ok=True)
-    (out / "grid.json").write_text(json.dumps({"grid": spec.name, **to_dict(config)}, indent=2))
+    (out / "grid.json").write_text(json.dumps({"grid": spec.name, **dataclasses.asdict(config)}, indent=2))
     if todo:
         jobs = [(spec, config, cell, str(out), _fingerprint(settings[cell["id"]]), device) for cell in todo]
         if launcher == "slurm":
@@ -316,31 +316,7 @@ def _init_worker(threads: int) -> None:
 def _fingerprint(settings: Any) -> str:
     """What a cell's result depends on, recorded beside it: its own settings, not the grid's other
     cells or its summary options, so adding widths or changing the threshold reruns nothing."""
-    return json.dumps(to_dict(settings), sort_keys=True)
-
-
-def _same_settings(recorded: dict[str, Any], settings: Any) -> bool:
-    """Whether a result recorded with the settings ``recorded`` holds for ``settings``.
-
-    A field added to a config after the result was recorded matches while it keeps its default
-    (the value that reproduces the old behaviour), so a new option does not rerun every finished
-    cell; any changed value, or a field that no longer exists, does.
-    """
-    names = {f.name for f in dataclasses.fields(settings)}
-    if not set(recorded) <= names:
-        return False
-    for f in dataclasses.fields(settings):
-        value = getattr(settings, f.name)
-        if f.name not in recorded:
-            default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
-            if value != default:
-                return False
-        elif dataclasses.is_dataclass(value):
-            if not isinstance(recorded[f.name], dict) or not _same_settings(recorded[f.name], value):
-                return False
-        elif json.loads(json.dumps(value)) != recorded[f.name]:
-            return False
-    return True
+    return json.dumps(dataclasses.asdict(settings), sort_keys=True)
 
 
 def _finished(out: Path, cell: dict[str, Any], settings: Any) -> bool:
@@ -348,7 +324,7 @@ def _finished(out: Path, cell: dict[str, Any], settings: Any) -> bool:
     if not path.exists():
         return False
     record = json.loads(path.read_text())
-    return record["row"]["status"] == "ok" and _same_settings(json.loads(record["fingerprint"]), settings)
+    return record["row"]["status"] == "ok" and not differences(json.loads(record["fingerprint"]), settings)
 
 
 def _reuse(out: Path, cell: dict[str, Any], settings: Any, dry_run: bool) -> bool:
@@ -377,7 +353,9 @@ def _write_result(cell_dir: Path, row: dict[str, Any], fingerprint: str) -> None
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = study_parser("python -m scenarios.grid", __doc__, "grid", "runs/grids/NAME-PROFILE")
+    parser = study_parser(
+        "python -m scenarios.grid", __doc__, "grid", "runs/grids/NAME-PROFILE", GRIDS.values()
+    )
     parser.add_argument("--launcher", default="local", choices=LAUNCHERS)
     parser.add_argument(
         "--workers", type=int, help="local processes (default: one per CPU core; 0: this process)"
@@ -422,7 +400,11 @@ def main(argv: list[str] | None = None) -> int:
         max_array_size=args.max_array_size,
     )
     out = args.out or Path("runs") / "grids" / f"{spec.name}-{args.profile}"
-    run_grid(spec, config, out, args.launcher, args.workers, args.device, slurm, args.dry_run)
+    try:
+        run_grid(spec, config, out, args.launcher, args.workers, args.device, slurm, args.dry_run)
+    except OSError as error:  # a folder that cannot be written: one line, not a traceback
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -14,7 +14,8 @@ from scenarios.overrides import ConfigError
 class Scenario:
     """A runnable study: config profiles and the function that runs one config into a folder.
 
-    Every scenario has a ``cpu`` profile (the default of ``--profile``, what ``--list`` shows).
+    Every scenario has a ``cpu`` profile (the default of ``--profile``, what ``--list`` shows)
+    and a ``smoke`` profile (every stage in about a minute on 2 cores, derived from ``cpu``).
     """
 
     name: str

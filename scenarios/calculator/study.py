@@ -276,10 +276,8 @@ def starting_model(config: CalculatorConfig, device: str):
 
 
 def _pretrain_settings(config: CalculatorConfig) -> dict[str, Any]:
-    from scenarios.overrides import to_dict
-
     keys = ("decimals", "width", "layers", "heads", "corpus", "pretrain")
-    settings = {"corpus_version": CORPUS_VERSION, **{key: to_dict(config)[key] for key in keys}}
+    settings = {"corpus_version": CORPUS_VERSION, **{key: dataclasses.asdict(config)[key] for key in keys}}
     if settings["pretrain"]["peft"] is None:  # added later: while unset, cached models keep their key
         del settings["pretrain"]["peft"]
     return settings

@@ -117,6 +117,15 @@ def _check_list(key: str, values: Any) -> None:
 
 def cells(grid: MemoryGridConfig) -> list[dict[str, Any]]:
     """The grid's cells, each a dict of its coordinates with a readable ``id``."""
+    for mode in grid.modes:
+        # A mode's widths pick among the grid's: `--set widths=[8,16]` under a profile that sets
+        # in_tool.widths must not leave the in-tool cells at the profile's widths unnoticed.
+        own = getattr(grid, mode).widths
+        if own is not None and not set(own) <= set(grid.widths):
+            raise ValueError(
+                f"{mode}.widths={own} are not all in widths={grid.widths}; set {mode}.widths too "
+                f"(null: every width of widths)"
+            )
     product = [
         (mode, n, width, alpha, seed)
         for mode in grid.modes

@@ -6,14 +6,17 @@ import csv
 import dataclasses
 import json
 import shutil
+from dataclasses import dataclass, field
 
 import pytest
 
+from envs.trajectory import read_trajectories
 from learners.sft_config import SFTConfig
 from scenarios.grid import SlurmOptions, main, run_grid
 from scenarios.memory import grids as memory_grids
 from scenarios.memory.grids import MemoryGridConfig, ModeTraining, smallest_reaching
 from scenarios.registry import GRIDS
+from scenarios.spec import GridSpec
 
 
 def tiny_grid(**changes) -> MemoryGridConfig:
@@ -46,14 +49,19 @@ def test_local_grid_runs_every_cell_in_worker_processes_and_summarises(grid_dir,
     assert {r["id"] for r in rows} == {
         "in_tool-n2-w8-a1-s0", "in_tool-n3-w8-a1-s0", "in_weight-n2-w8-a1-s0", "in_weight-n3-w8-a1-s0"
     }  # fmt: skip
-    assert all(r["status"] == "ok" for r in rows)
-    assert all(0.0 <= float(r["recall"]) <= 1.0 and int(r["params"]) == 32 * 64 + 525 * 8 for r in rows)
+    assert all(r["status"] == "ok" and int(r["params"]) == 32 * 64 + 525 * 8 for r in rows)
     assert summary["cells"] == 4 and summary["failed"] == 0
     assert {n["facts"] for n in summary["params_needed"]} == {8, 12}
     assert (grid_dir / "figures" / "memory_capacity.png").stat().st_size > 0
     assert json.loads((grid_dir / "summary.json").read_text()) == summary
-    for row in rows:  # each cell has its own run folder with its evaluation episodes
-        assert (grid_dir / "cells" / row["id"] / "trajectories" / f"eval_{row['mode']}_train.jsonl").exists()
+    for row in rows:  # each cell's row is the score of the episodes in its own run folder
+        episodes = list(
+            read_trajectories(
+                grid_dir / "cells" / row["id"] / "trajectories" / f"eval_{row['mode']}_train.jsonl"
+            )
+        )
+        assert len(episodes) == int(row["facts"])
+        assert float(row["recall"]) == pytest.approx(sum(e.reward for e in episodes) / len(episodes))
     assert "4/4 done, 0 running, 0 failed" in capsys.readouterr().out
 
 
@@ -260,19 +268,82 @@ def test_compressibility_summary_gives_params_needed_and_recall_per_size(tmp_pat
     assert (tmp_path / "c.png").exists() and (tmp_path / "c_recall.png").exists()
 
 
-def test_cpu_profiles_fit_the_issue_grids():
-    capacity = GRIDS["memory_capacity"].config("cpu")
-    assert (capacity.people, capacity.widths) == ([64, 256, 1024], [32, 48, 64])
-    ids = [cell["id"] for cell in memory_grids.cells(capacity)]
-    assert len(ids) == 15 and "in_tool-n64-w64-a1-s0" not in ids  # in-tool: widths 32 and 48
-    assert GRIDS["memory_compressibility"].config("cpu").alphas == [0.0, 0.25, 0.5, 0.75, 1.0]
-    assert capacity.in_weight.steps(64) == 3000 and capacity.in_weight.steps(1024) == 5000
-    assert capacity.in_tool.steps(256) == 3000 and capacity.in_tool.steps(1024) == 6000
-    # Every OOD cell is a capacity cell with the same training, so it is reused, not retrained.
-    ood = GRIDS["memory_ood"].config("cpu")
-    shared = {cell["id"]: cell for cell in memory_grids.cells(capacity)}
-    for cell in memory_grids.cells(ood):
-        assert memory_grids.cell_config(ood, cell) == memory_grids.cell_config(capacity, shared[cell["id"]])
+@pytest.mark.parametrize("profile", ["cpu", "paper"])
+def test_the_grid_profiles_share_cells_and_scale_steps_with_data(profile):
+    capacity, ood, compressibility = (GRIDS[name].config(profile) for name in GRIDS)
+    capacity_cells = {cell["id"]: cell for cell in memory_grids.cells(capacity)}
+    # At the CPU budget every OOD cell is a capacity cell with the same training, so it is reused,
+    # not retrained; so are the compressibility cells of independent attributes at the capacity
+    # grid's widths. (The paper profile's capacity cells skip the OOD evaluation: nothing shared.)
+    for grid in (ood, compressibility) if profile == "cpu" else ():
+        shared = [cell for cell in memory_grids.cells(grid) if cell["id"] in capacity_cells]
+        assert shared, "no cell to reuse"
+        for cell in shared:
+            assert memory_grids.cell_config(grid, cell) == memory_grids.cell_config(
+                capacity, capacity_cells[cell["id"]]
+            )
+    assert {c["id"] for c in memory_grids.cells(ood)} <= set(capacity_cells)  # the same models, in any case
+    for grid in (capacity, ood, compressibility):
+        for mode in grid.modes:
+            training = getattr(grid, mode)
+            assert set(training.widths or grid.widths) <= set(grid.widths)
+            steps = [training.steps(n) for n in sorted(grid.people)]
+            assert steps == sorted(steps) and max(steps) <= training.sft.max_steps
+
+
+def test_a_mode_width_outside_the_grid_widths_is_refused(tmp_path, capsys):
+    # The cpu profile trains in-tool at widths 32 and 48 only: `widths=[8,16]` alone would leave
+    # those cells at 32 and 48, so it must say so rather than run another grid than asked.
+    argv = ["memory_capacity", "--set", "widths=[8,16]", "--dry-run", "--out", str(tmp_path / "g")]
+    assert main(argv) == 2
+    assert "in_tool.widths=[32, 48] are not all in widths=[8, 16]" in capsys.readouterr().err
+    assert main([*argv, "--set", "in_tool.widths=null"]) == 0
+    listed = capsys.readouterr().out
+    assert "in_tool-n64-w8-a1-s0" in listed and "w32" not in listed
+
+
+@dataclass
+class CoinGrid:
+    """A grid over a study whose score is ``reward``, not ``recall``."""
+
+    biases: list[float] = field(default_factory=lambda: [0.25, 0.75])
+
+
+@dataclass
+class Coin:
+    bias: float
+
+
+def coin_cells(grid):
+    return [{"id": f"coin-{bias:g}", "bias": bias} for bias in grid.biases]
+
+
+def coin_run_cell(grid, cell, out, device):
+    return {"reward": cell["bias"], "tool_call_rate": 1 - cell["bias"]}
+
+
+def coin_summarize(grid, rows, figure):
+    return {"best": max(rows, key=lambda row: row["reward"])["id"]}
+
+
+COIN = GridSpec(
+    "coin", "rewards of two coins", lambda profile: CoinGrid(), coin_cells,
+    lambda grid, cell: Coin(cell["bias"]), coin_run_cell, coin_summarize,
+)  # fmt: skip
+
+
+def test_a_grid_over_a_study_without_recall_reports_its_reward(tmp_path, capsys):
+    summary = run_grid(COIN, CoinGrid(), tmp_path / "coin", workers=0)
+    assert summary == {"grid": "coin", "cells": 2, "failed": 0, "best": "coin-0.75"}
+    rows = {r["id"]: r for r in read_table(tmp_path / "coin" / "results.csv")}
+    assert float(rows["coin-0.25"]["reward"]) == 0.25 and float(rows["coin-0.75"]["tool_call_rate"]) == 0.25
+    printed = capsys.readouterr().out
+    assert (
+        "[coin] coin-0.25: ok (reward 0.250)" in printed and "[coin] coin-0.75: ok (reward 0.750)" in printed
+    )
+    assert "2/2 done, 0 running, 0 failed" in printed and "recall" not in printed
+    assert run_grid(COIN, CoinGrid(biases=[0.25, 0.5]), tmp_path / "coin", workers=0)["best"] == "coin-0.5"
+    assert "1 finished, 1 to run" in capsys.readouterr().out  # cells are kept by their settings
 
 
 def test_the_job_array_path_runs_cells_through_submitit(grid_dir):
