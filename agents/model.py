@@ -16,8 +16,7 @@ def build_model(vocab_size: int, layers: int = 2, heads: int = 2, width: int = 6
     """
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    if width % heads or (width // heads) % 2:
-        raise ValueError(f"width={width} must split into {heads} heads of even size (RoPE)")
+    check_width("width", width, heads)
     config = LlamaConfig(
         vocab_size=vocab_size,
         hidden_size=width,
@@ -34,6 +33,15 @@ def build_model(vocab_size: int, layers: int = 2, heads: int = 2, width: int = 6
         pad_token_id=vocab_size - 1,
     )
     return LlamaForCausalLM(config)
+
+
+def check_width(key: str, width: int, heads: int) -> None:
+    """``width`` must split into ``heads`` heads of even size (rotary embeddings rotate pairs);
+    raises ``ValueError`` naming ``key`` (the option that set the width)."""
+    if width % heads or (width // heads) % 2:
+        raise ValueError(
+            f"{key}={width} is not valid; it must split into heads={heads} heads of even size (RoPE)"
+        )
 
 
 def parameter_count(model) -> int:

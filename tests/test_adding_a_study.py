@@ -82,7 +82,7 @@ def test_the_guides_env_passes_check_env_and_the_oracle_solves_it(study):
     assert sum(t.reward for t in rollout(make_env, RandomAgent(), tasks=tasks)) < len(tasks)
     # Malformed and unknown calls are answered as text, never raised.
     env.reset(options={"task_id": 0})
-    observation, reward, terminated, _, _ = env.step("<lookup>Atlantis</lookup>")
+    observation, _, terminated, _, _ = env.step("<lookup>Atlantis</lookup>")
     assert "unknown city" in observation and not terminated
 
 

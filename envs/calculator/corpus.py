@@ -19,6 +19,7 @@ import numpy as np
 
 from envs.calculator.env import CalculatorEnv
 from envs.calculator.tasks import task_from_id
+from envs.checks import check_int, check_number
 from tools.calculator import format_number
 
 VERSION = 2
@@ -27,16 +28,22 @@ VERSION = 2
 
 @dataclass
 class CorpusConfig:
-    """How the pre-training transcripts are written."""
+    """How the pre-training transcripts are written; the defaults are the calibrated ones (README)."""
 
     transcripts: int = 20_000
     """Transcripts in the corpus (tasks drawn with replacement)."""
-    tool_rate: float = 0.2
-    """Share of transcripts that call the calculator."""
-    memory_accuracy: float = 0.2
-    """Share of the answers from memory that are right."""
+    tool_rate: float = 0.3
+    """Share of transcripts that call the calculator, in [0, 1]."""
+    memory_accuracy: float = 0.1
+    """Share of the answers from memory that are right, in [0, 1]."""
     seed: int = 0
     """Seed of the tasks and of the writer's choices."""
+
+    def __post_init__(self) -> None:
+        check_int("transcripts", self.transcripts, minimum=1)
+        check_number("tool_rate", self.tool_rate, 0.0, 1.0)
+        check_number("memory_accuracy", self.memory_accuracy, 0.0, 1.0)
+        check_int("seed", self.seed, minimum=0)
 
 
 def write_transcripts(config: CorpusConfig, decimals: bool = False) -> list[list[dict[str, str]]]:

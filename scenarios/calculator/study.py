@@ -12,22 +12,51 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import fmean
 from typing import Any
 
-from agents.model import parameter_count
+from agents.model import check_width, parameter_count
 from envs.calculator.corpus import VERSION as CORPUS_VERSION
 from envs.calculator.corpus import CorpusConfig
+from envs.calculator.env import REWARDS
+from envs.calculator.tasks import num_tasks
+from envs.checks import check_choice, check_int
 from learners.ppo_config import PPOConfig
 from learners.sft_config import SFTConfig
+from scenarios.calculator.resume import (
+    Stopwatch,
+    clock_saver,
+    keep_checkpointed_rollouts,
+    restore_random_state,
+    save_random_state,
+)
+from scenarios.figures import new_figure, print_table, save
+
+
+def _pretrain_cpu() -> SFTConfig:
+    return SFTConfig(
+        learning_rate=1.5e-3,
+        batch_size=64,
+        max_steps=3000,
+        warmup_steps=300,
+        weight_decay=0.0,
+        save_steps=500,
+    )
+
+
+def _ppo_cpu() -> PPOConfig:
+    # At lr 5e-4 for 200 steps the policy learned to call the calculator but copied its answer
+    # worse than before PPO (91% of tool-using episodes right, against 98%): 4 of 10 seeds
+    # stayed under 0.95. Half the rate for twice the steps took the two worst seeds from 0.92
+    # and 0.90 to 0.99 and 0.97 (a KL penalty of 0.05 only to 0.96).
+    return PPOConfig(learning_rate=2.5e-4, max_steps=400, tasks_per_step=16, rollouts_per_task=4)
 
 
 @dataclass
 class CalculatorConfig:
-    """A run of the calculator study."""
+    """A run of the calculator study; the defaults are the CPU profile's calibrated settings."""
 
     seeds: int = 1
     """PPO runs (seeds 0..seeds-1), all from the same starting model."""
@@ -49,32 +78,32 @@ class CalculatorConfig:
     """Attention heads."""
     corpus: CorpusConfig = field(default_factory=CorpusConfig)
     """The pre-training transcripts."""
-    pretrain: SFTConfig = field(default_factory=SFTConfig)
+    pretrain: SFTConfig = field(default_factory=_pretrain_cpu)
     """Causal-LM pre-training of the starting model."""
-    ppo: PPOConfig = field(default_factory=PPOConfig)
+    ppo: PPOConfig = field(default_factory=_ppo_cpu)
     """The PPO learner (its ``seed`` is replaced by each run's seed)."""
     eval_episodes: int = 500
-    """Episodes played before and after PPO, on tasks held out from PPO training."""
+    """Episodes played before and after PPO, on tasks held out from PPO training (fewer than the
+    env's tasks, so that PPO has some left to train on)."""
     cache: str = "runs/cache"
     """Folder of pre-trained starting models, one per pre-training config (reused across runs)."""
     progress: bool = True
     """Show progress bars while training."""
 
+    def __post_init__(self) -> None:
+        check_int("seeds", self.seeds, minimum=1)
+        check_choice("reward", self.reward, REWARDS)
+        check_int("max_turns", self.max_turns, minimum=1)
+        check_int("layers", self.layers, minimum=1)
+        check_int("heads", self.heads, minimum=1)
+        check_int("width", self.width, minimum=2)
+        check_width("width", self.width, self.heads)
+        check_int("eval_episodes", self.eval_episodes, 1, num_tasks(self.decimals) - 1)
+
 
 def cpu_profile() -> CalculatorConfig:
     """Settings for a 2-core laptop CPU: one seed in well under 15 minutes (see the README)."""
-    return CalculatorConfig(
-        corpus=CorpusConfig(tool_rate=0.3, memory_accuracy=0.1),
-        pretrain=SFTConfig(
-            learning_rate=1.5e-3, batch_size=64, max_steps=3000, warmup_steps=300, weight_decay=0.0,
-            save_steps=500,
-        ),
-        # At lr 5e-4 for 200 steps the policy learned to call the calculator but copied its answer
-        # worse than before PPO (91% of tool-using episodes right, against 98%): 4 of 10 seeds
-        # stayed under 0.95. Half the rate for twice the steps took the two worst seeds from 0.92
-        # and 0.90 to 0.99 and 0.97 (a KL penalty of 0.05 only to 0.96).
-        ppo=PPOConfig(learning_rate=2.5e-4, max_steps=400, tasks_per_step=16, rollouts_per_task=4),
-    )  # fmt: skip
+    return CalculatorConfig()
 
 
 def paper_profile() -> CalculatorConfig:
@@ -90,54 +119,125 @@ def paper_profile() -> CalculatorConfig:
 def run_calculator(
     config: CalculatorConfig, out: Path, device: str = "auto", resume: bool = False
 ) -> dict[str, Any]:
-    """Run the study into the folder ``out``; return the results written to ``results.json``."""
-    from learners.common import resolve_device
-    from learners.ppo import train_ppo
+    """Run the study into the folder ``out``; return the results written to ``results.json``.
 
-    started = time.perf_counter()
+    With ``resume``, what a killed run finished is read back, not redone: the evaluation before
+    PPO, each seed's result, a seed's final policy (and the random state its evaluation started
+    from), and PPO's last checkpoint (with the rollouts recorded after it dropped, as PPO plays
+    them again). Times add up over the resumed attempts.
+    """
+    from learners.common import resolve_device
+
     device = resolve_device(device)
+    clock = Stopwatch(out / "wall_seconds.json", resume)
     model, tokenizer, origin = starting_model(config, device)
     train, held_out = split_tasks(config)
     results: dict[str, Any] = {"device": device, "starting_model": origin, "params": parameter_count(model)}
-    results["before"] = evaluate(config, model, tokenizer, held_out, out / "trajectories" / "eval_before")
-    _report("before PPO", results["before"])
-    results["seeds"] = []
-    for seed in range(config.seeds):
-        seed_dir = out / f"seed{seed}"
-        done = seed_dir / "result.json"
-        if resume and done.exists():
-            results["seeds"].append(json.loads(done.read_text()))
-            continue
-        policy, _, _ = starting_model(config, device)
-        ppo = dataclasses.replace(config.ppo, seed=seed)
-        seed_started = time.perf_counter()
-        policy = train_ppo(
-            policy,
-            tokenizer,
-            env_factory(config),
-            train,
-            ppo,
-            seed_dir / "checkpoints",
-            tb_dir=out / "tb" / f"seed{seed}",
-            rollout_path=out / "trajectories" / f"ppo_seed{seed}.jsonl",
-            resume=resume,
-            device=device,
-            progress=config.progress,
-        )
-        after = evaluate(config, policy, tokenizer, held_out, out / "trajectories" / f"eval_after_seed{seed}")
-        after.update(seed=seed, ppo_seconds=time.perf_counter() - seed_started)
-        after["curve"] = reward_curve(out / "trajectories" / f"ppo_seed{seed}.jsonl")
-        _report(f"after PPO, seed {seed}", after)
-        seed_dir.mkdir(parents=True, exist_ok=True)
-        done.write_text(json.dumps(after, indent=2))
-        results["seeds"].append(after)
+    results["before"] = before_ppo(config, model, tokenizer, held_out, out, resume)
+    results["seeds"] = [
+        ppo_seed(config, seed, tokenizer, train, held_out, out, device, resume, clock)
+        for seed in range(config.seeds)
+    ]
     results["reached_0.95"] = sum(s["reward"] >= 0.95 for s in results["seeds"])
     results["reached_0.95_greedy"] = sum(s["greedy_reward"] >= 0.95 for s in results["seeds"])
-    results["wall_seconds"] = time.perf_counter() - started
+    results["headline"] = {
+        "metric": "reward",
+        "values": {
+            "before": results["before"]["reward"],
+            **{f"seed{s['seed']}": s["reward"] for s in results["seeds"]},
+        },
+    }
+    results["wall_seconds"] = clock.save()
     (out / "results.json").write_text(json.dumps(results, indent=2))
     figure = draw_curves(results["seeds"], out / "figures" / "reward.png")
     print_summary(results, out, figure)
     return results
+
+
+def before_ppo(
+    config: CalculatorConfig, model, tokenizer, tasks, out: Path, resume: bool
+) -> dict[str, float]:
+    """The starting model's scores on the held-out tasks, kept in ``before.json`` for resumed runs."""
+    path = out / "before.json"
+    if resume and path.exists():
+        before = json.loads(path.read_text())
+    else:
+        before = evaluate(config, model, tokenizer, tasks, out / "trajectories" / "eval_before")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(before, indent=2))
+    _report("before PPO", before)
+    return before
+
+
+def ppo_seed(
+    config: CalculatorConfig,
+    seed: int,
+    tokenizer,
+    train,
+    held_out,
+    out: Path,
+    device: str,
+    resume: bool,
+    wall,
+) -> dict[str, Any]:
+    """One PPO run from the starting model with ``seed``, evaluated on the held-out tasks; its result
+    is kept in ``seed<k>/result.json`` (read back by a resumed run)."""
+    seed_dir = out / f"seed{seed}"
+    done = seed_dir / "result.json"
+    if resume and done.exists():
+        return json.loads(done.read_text())
+    clock = Stopwatch(seed_dir / "ppo_seconds.json", resume)
+    rollouts = out / "trajectories" / f"ppo_seed{seed}.jsonl"
+    policy = trained_policy(config, seed, train, seed_dir, rollouts, out, device, resume, [clock, wall])
+    after = evaluate(config, policy, tokenizer, held_out, out / "trajectories" / f"eval_after_seed{seed}")
+    after.update(seed=seed, ppo_seconds=clock.save())
+    after["curve"] = reward_curve(rollouts)
+    _report(f"after PPO, seed {seed}", after)
+    done.write_text(json.dumps(after, indent=2))
+    return after
+
+
+def trained_policy(
+    config: CalculatorConfig, seed: int, train, seed_dir: Path, rollouts: Path, out: Path, device: str,
+    resume: bool, clocks: list[Stopwatch],
+):  # fmt: skip
+    """The policy after PPO with ``seed``: trained (from the last checkpoint when resuming), or,
+    when a resumed run had finished PPO, read back from ``checkpoints/final``.
+
+    The random state after PPO is saved beside the checkpoints and restored when the policy is read
+    back, so that the sampled evaluation of a resumed run is the one an uninterrupted run plays.
+    """
+    from agents.model import load_model
+    from learners.ppo import train_ppo
+
+    checkpoints = seed_dir / "checkpoints"
+    random_state = seed_dir / "random_state.pt"
+    if resume and (checkpoints / "final" / "config.json").exists():
+        print(f"[seed {seed}] PPO already done: {checkpoints / 'final'}")
+        policy, _ = load_model(checkpoints / "final")
+        restore_random_state(random_state)
+        return policy.to(device)
+    if resume:
+        keep_checkpointed_rollouts(rollouts, checkpoints)
+    else:
+        rollouts.unlink(missing_ok=True)
+    policy, tokenizer, _ = starting_model(config, device)
+    policy = train_ppo(
+        policy,
+        tokenizer,
+        make_env(config),
+        train,
+        dataclasses.replace(config.ppo, seed=seed),
+        checkpoints,
+        tb_dir=out / "tb" / f"seed{seed}",
+        rollout_path=rollouts,
+        resume=resume,
+        device=device,
+        progress=config.progress,
+        callbacks=[clock_saver(clocks)],
+    )
+    save_random_state(random_state)
+    return policy
 
 
 def starting_model(config: CalculatorConfig, device: str):
@@ -183,7 +283,8 @@ def _pretrain_settings(config: CalculatorConfig) -> dict[str, Any]:
     return settings
 
 
-def env_factory(config: CalculatorConfig):
+def make_env(config: CalculatorConfig):
+    """A function that makes the Calculator env of ``config``."""
     import gymnasium as gym
 
     import envs  # noqa: F401  (registers the ids)
@@ -201,8 +302,6 @@ def split_tasks(config: CalculatorConfig) -> tuple[list[dict[str, int]], list[di
     """PPO's training tasks and the held-out evaluation tasks (a fixed random sample)."""
     import numpy as np
 
-    from envs.calculator.tasks import num_tasks
-
     order = np.random.default_rng(1234).permutation(num_tasks(config.decimals))
     held_out = sorted(int(i) for i in order[: config.eval_episodes])
     return [{"task_id": int(i)} for i in order[config.eval_episodes :]], [{"task_id": i} for i in held_out]
@@ -216,7 +315,7 @@ def evaluate(config: CalculatorConfig, model, tokenizer, tasks, path_stem: Path)
     for prefix, sample in (("", True), ("greedy_", False)):
         name = "sampled" if sample else "greedy"
         episodes = play(
-            model, tokenizer, env_factory(config), tasks, sample=sample,
+            model, tokenizer, make_env(config), tasks, sample=sample,
             temperature=config.ppo.temperature, top_p=config.ppo.top_p,
             max_new_tokens=config.ppo.max_new_tokens, name=name,
             path=path_stem.with_name(f"{path_stem.name}_{name}.jsonl"), record_demonstrations=True,
@@ -234,19 +333,14 @@ def reward_curve(path: Path) -> list[tuple[int, float]]:
     by_step: dict[int, list[float]] = {}
     for episode in read_trajectories(path):
         by_step.setdefault(episode.step, []).append(episode.reward)
-    return [(step, _mean(rewards)) for step, rewards in sorted(by_step.items())]
+    return [(step, fmean(rewards)) for step, rewards in sorted(by_step.items())]
 
 
 def draw_curves(seeds: list[dict[str, Any]], path: Path) -> Path:
     """Mean reward vs step across seeds, the band between the lowest and highest seed (TRL's figure)."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only, no display
-    import matplotlib.pyplot as plt
     import numpy as np
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure, axis = plt.subplots(figsize=(6.5, 4))
+    figure, axis = new_figure()
     curves = [dict(s["curve"]) for s in seeds if s.get("curve")]
     steps = sorted(set.intersection(*(set(c) for c in curves))) if curves else []
     if steps:
@@ -261,21 +355,19 @@ def draw_curves(seeds: list[dict[str, Any]], path: Path) -> Path:
     axis.set_title("Calculator-v0: learning to use the calculator")
     if steps:
         axis.legend(loc="lower right")
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return path
+    return save(figure, path)
 
 
 def print_summary(results: dict[str, Any], out: Path, figure: Path) -> None:
     print()
-    print(f"{'':<18}{'reward':>8}{'tool calls':>12}{'greedy reward':>15}{'PPO s':>8}")
-    rows = [("before PPO", results["before"])] + [(f"seed {s['seed']}", s) for s in results["seeds"]]
-    for name, r in rows:
-        seconds = f"{r['ppo_seconds']:.0f}" if "ppo_seconds" in r else "-"
-        print(
-            f"{name:<18}{r['reward']:>8.3f}{r['tool_call_rate']:>12.3f}{r['greedy_reward']:>15.3f}{seconds:>8}"
-        )
+    rows = [{"name": "before PPO", **results["before"]}] + [
+        {"name": f"seed {s['seed']}", **s, "ppo_seconds": round(s["ppo_seconds"])} for s in results["seeds"]
+    ]
+    columns = [
+        ("name", ""), ("reward", "reward"), ("tool_call_rate", "tool calls"),
+        ("greedy_reward", "greedy reward"), ("ppo_seconds", "PPO s"),
+    ]  # fmt: skip
+    print_table(rows, columns)
     print(
         f"\n{results['reached_0.95']} of {len(results['seeds'])} seeds reached reward 0.95 "
         f"({results['reached_0.95_greedy']} greedy)"
@@ -290,7 +382,3 @@ def _report(label: str, scores: dict[str, float]) -> None:
         f"tool-call rate {scores['tool_call_rate']:.3f}",
         flush=True,
     )
-
-
-def _mean(values) -> float:
-    return fmean(float(v) for v in values)

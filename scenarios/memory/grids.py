@@ -21,12 +21,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agents.model import check_width
+from envs.checks import check_choice, check_int, check_ints, check_number
+from envs.memory.env import MODES
 from learners.sft_config import SFTConfig
-from scenarios.memory.study import MODES, MemoryConfig, ModeConfig, train_and_evaluate
+from scenarios.figures import new_figure, save
+from scenarios.memory.study import (
+    MemoryConfig,
+    ModeConfig,
+    make_env,
+    ood_tasks,
+    population_size,
+    train_and_evaluate,
+)
 
 
 @dataclass
-class CellTraining:
+class ModeTraining:
     """How the cells of one mode are trained."""
 
     sft: SFTConfig = field(default_factory=SFTConfig)
@@ -38,6 +49,12 @@ class CellTraining:
     widths: list[int] | None = None
     """Widths trained in this mode (None: the grid's ``widths``)."""
 
+    def __post_init__(self) -> None:
+        check_number("epochs", self.epochs, minimum=0)
+        check_int("min_steps", self.min_steps, minimum=0)
+        if self.widths is not None:
+            check_ints("widths", self.widths, minimum=2)
+
     def steps(self, n_people: int) -> int:
         if not self.epochs:
             return self.sft.max_steps
@@ -46,7 +63,7 @@ class CellTraining:
 
 
 @dataclass
-class MemoryGrid:
+class MemoryGridConfig:
     """A grid of memory-study runs: every combination of the axes below is one cell."""
 
     modes: list[str] = field(default_factory=lambda: list(MODES))
@@ -67,17 +84,40 @@ class MemoryGrid:
     """Decoder layers."""
     heads: int = 2
     """Attention heads."""
-    in_tool: CellTraining = field(default_factory=CellTraining)
+    in_tool: ModeTraining = field(default_factory=ModeTraining)
     """Training of the in-tool cells."""
-    in_weight: CellTraining = field(default_factory=CellTraining)
+    in_weight: ModeTraining = field(default_factory=ModeTraining)
     """Training of the in-weight cells."""
 
+    def __post_init__(self) -> None:
+        _check_list("modes", self.modes)
+        for mode in self.modes:
+            check_choice("modes", mode, MODES)
+        check_ints("people", self.people, minimum=1)
+        check_int("people", max(self.people), maximum=population_size("train"))  # the training pool's size
+        check_int("layers", self.layers, minimum=1)
+        check_int("heads", self.heads, minimum=1)
+        check_ints("widths", self.widths, minimum=2)
+        for mode in MODES:
+            key = f"{mode}.widths" if getattr(self, mode).widths else "widths"
+            for width in getattr(self, mode).widths or self.widths:
+                check_width(key, width, self.heads)
+        _check_list("alphas", self.alphas)
+        for alpha in self.alphas:
+            check_number("alphas", alpha, 0.0, 1.0)
+        check_ints("data_seeds", self.data_seeds, minimum=0)
+        check_number("threshold", self.threshold, 0.0, 1.0)
+        check_int("ood_questions", self.ood_questions, minimum=0)
 
-def cells(grid: MemoryGrid) -> list[dict[str, Any]]:
+
+def _check_list(key: str, values: Any) -> None:
+    if not isinstance(values, list | tuple) or not values:
+        raise ValueError(f"{key}={values!r} is not valid; it must be a non-empty list")
+
+
+def cells(grid: MemoryGridConfig) -> list[dict[str, Any]]:
     """The grid's cells, each a dict of its coordinates with a readable ``id``."""
     for mode in grid.modes:
-        if mode not in MODES:
-            raise ValueError(f"modes: {mode!r} is not valid; choose from {', '.join(MODES)}")
         # A mode's widths pick among the grid's: `--set widths=[8,16]` under a profile that sets
         # in_tool.widths must not leave the in-tool cells at the profile's widths unnoticed.
         own = getattr(grid, mode).widths
@@ -106,13 +146,16 @@ def cells(grid: MemoryGrid) -> list[dict[str, Any]]:
     ]
 
 
-def cell_config(grid: MemoryGrid, cell: dict[str, Any]) -> MemoryConfig:
+def cell_config(grid: MemoryGridConfig, cell: dict[str, Any]) -> MemoryConfig:
     """The memory-study config one cell trains its mode with."""
-    training: CellTraining = getattr(grid, cell["mode"])
+    training: ModeTraining = getattr(grid, cell["mode"])
     steps = training.steps(cell["n_people"])
     sft = dataclasses.replace(
         training.sft, max_steps=steps, eval_steps=0, save_steps=max(1, min(training.sft.save_steps, steps))
     )
+    # The mode a cell does not train keeps ModeConfig's defaults, so that a cell's settings (what
+    # decides whether a finished cell is rerun) do not follow memory_1000's calibrated ones.
+    untrained = {mode: ModeConfig() for mode in MODES if mode != cell["mode"]}
     return MemoryConfig(
         n_people=cell["n_people"],
         alpha=cell["alpha"],
@@ -121,11 +164,12 @@ def cell_config(grid: MemoryGrid, cell: dict[str, Any]) -> MemoryConfig:
         heads=grid.heads,
         ood_questions=grid.ood_questions,
         progress=False,
+        **untrained,
         **{cell["mode"]: ModeConfig(width=cell["width"], sft=sft)},
     )
 
 
-def run_cell(grid: MemoryGrid, cell: dict[str, Any], out: Path, device: str) -> dict[str, Any]:
+def run_cell(grid: MemoryGridConfig, cell: dict[str, Any], out: Path, device: str) -> dict[str, Any]:
     """Train and evaluate one cell into ``out``; return its row of the grid's table."""
     result = train_and_evaluate(cell_config(grid, cell), cell["mode"], out, device, resume=True)
     by_attribute = {f"recall_{k}": v for k, v in result.pop("recall_by_attribute").items()}
@@ -177,7 +221,7 @@ def bits_per_fact(alpha: float = 1.0) -> float:
     return sum(math.log2(size) for size in sizes) / len(sizes)
 
 
-def summarize_capacity(grid: MemoryGrid, rows: list[dict[str, Any]], out: Path) -> dict[str, Any]:
+def summarize_capacity(grid: MemoryGridConfig, rows: list[dict[str, Any]], out: Path) -> dict[str, Any]:
     """Parameters needed vs facts per mode, the in-weight linear fit and bits per parameter."""
     import numpy as np
 
@@ -207,7 +251,9 @@ def summarize_capacity(grid: MemoryGrid, rows: list[dict[str, Any]], out: Path) 
     return summary
 
 
-def summarize_compressibility(grid: MemoryGrid, rows: list[dict[str, Any]], out: Path) -> dict[str, Any]:
+def summarize_compressibility(
+    grid: MemoryGridConfig, rows: list[dict[str, Any]], out: Path
+) -> dict[str, Any]:
     """Smallest model reaching the threshold vs the attributes' correlation (1 - ALPHA), and the
     recall of each model size vs correlation (``<figure>_recall.png``).
 
@@ -228,7 +274,7 @@ def summarize_compressibility(grid: MemoryGrid, rows: list[dict[str, Any]], out:
         for params, points in sorted(by_size.items())
         for correlation, v in sorted(points.items())
     ]
-    figure, axis = _new_figure()
+    figure, axis = new_figure()
     for params in sorted(by_size):
         points = [(r["correlation"], r["recall"]) for r in recall if r["params"] == params]
         axis.plot(*zip(*points, strict=True), marker="o", label=f"{params / 1000:.1f}K params")
@@ -239,11 +285,11 @@ def summarize_compressibility(grid: MemoryGrid, rows: list[dict[str, Any]], out:
     axis.set_title("Recall vs correlation, per model size")
     if recall:
         axis.legend(fontsize=7)
-    _save(figure, out.with_name(f"{out.stem}_recall.png"))
+    save(figure, out.with_name(f"{out.stem}_recall.png"))
     return {"threshold": grid.threshold, "params_needed": needed, "recall": recall}
 
 
-def summarize_ood(grid: MemoryGrid, rows: list[dict[str, Any]], out: Path) -> dict[str, Any]:
+def summarize_ood(grid: MemoryGridConfig, rows: list[dict[str, Any]], out: Path) -> dict[str, Any]:
     """OOD accuracy vs people trained on, per mode and width, above the random agent's floor."""
     ok = [r for r in rows if r.get("status") == "ok" and r.get("ood_accuracy") is not None]
     curves: dict[tuple[str, int], dict[int, list[float]]] = {}
@@ -257,7 +303,7 @@ def summarize_ood(grid: MemoryGrid, rows: list[dict[str, Any]], out: Path) -> di
         for n, v in sorted(points.items())
     ]
     floor = chance_floor(grid)
-    figure, axis = _new_figure()
+    figure, axis = new_figure()
     for (mode, params), points in sorted(curves.items()):
         xs = sorted(points)
         ys = [sum(points[x]) / len(points[x]) for x in xs]
@@ -274,25 +320,25 @@ def summarize_ood(grid: MemoryGrid, rows: list[dict[str, Any]], out: Path) -> di
     axis.set_ylabel("accuracy on unseen people")
     axis.set_ylim(0, 1.05)
     axis.legend(fontsize=7, ncol=2)
-    _save(figure, out)
+    save(figure, out)
     return {"ood_accuracy": table, "chance": floor}
 
 
-def chance_floor(grid: MemoryGrid, episodes: int = 1000) -> float:
+def chance_floor(grid: MemoryGridConfig, episodes: int = 1000) -> float:
     """The random agent's accuracy on unseen people (the paper's chance level)."""
+    from agents.evaluate import summarize
     from agents.random_agent import RandomAgent
     from agents.rollout import rollout
-    from scenarios.memory.study import env_factory, ood_tasks
 
     config = MemoryConfig(n_people=max(grid.people), ood_questions=episodes)
     played = rollout(
-        env_factory(config, "in_weight", "ood"), RandomAgent(), tasks=ood_tasks(config), num_envs=64
+        make_env(config, "in_weight", "ood"), RandomAgent(), tasks=ood_tasks(config), num_envs=64
     )
-    return sum(t.reward for t in played) / len(played)
+    return summarize(played)["reward"]
 
 
 def _plot_needed(needed, x_key, x_label, title, out: Path, fit=None) -> None:
-    figure, axis = _new_figure()
+    figure, axis = new_figure()
     for mode in MODES:
         points = [(n[x_key], n["params_needed"]) for n in needed if n["mode"] == mode and n["params_needed"]]
         missed = [
@@ -319,31 +365,13 @@ def _plot_needed(needed, x_key, x_label, title, out: Path, fit=None) -> None:
     axis.set_title(title)
     if axis.get_legend_handles_labels()[0]:  # nothing to label when no cell has finished
         axis.legend(fontsize=7)
-    _save(figure, out)
-
-
-def _new_figure():
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only, no display
-    import matplotlib.pyplot as plt
-
-    return plt.subplots(figsize=(6.5, 4))
-
-
-def _save(figure, path: Path) -> None:
-    import matplotlib.pyplot as plt
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
+    save(figure, out)
 
 
 # --- profiles -------------------------------------------------------------------------------
 
 
-def _cpu_training(in_tool_widths: list[int] | None = None) -> dict[str, CellTraining]:
+def _cpu_training(in_tool_widths: list[int] | None = None) -> dict[str, ModeTraining]:
     """memory_1000's CPU learning rates and batches, with each mode's steps set by the data size.
 
     In-weight memorisation needs about 80 epochs and, however small the data, about 3,000 steps:
@@ -353,7 +381,7 @@ def _cpu_training(in_tool_widths: list[int] | None = None) -> dict[str, CellTrai
     while below 1,024 people 3,000 steps suffice (the model memorises the few names instead).
     """
     return {
-        "in_tool": CellTraining(
+        "in_tool": ModeTraining(
             SFTConfig(
                 learning_rate=1.5e-3, batch_size=32, max_steps=6000, warmup_steps=300, weight_decay=0.0
             ),
@@ -361,7 +389,7 @@ def _cpu_training(in_tool_widths: list[int] | None = None) -> dict[str, CellTrai
             min_steps=3000,
             widths=in_tool_widths,
         ),
-        "in_weight": CellTraining(
+        "in_weight": ModeTraining(
             SFTConfig(learning_rate=2e-3, batch_size=64, max_steps=5000, warmup_steps=300, weight_decay=0.0),
             epochs=80,
             min_steps=3000,
@@ -369,10 +397,10 @@ def _cpu_training(in_tool_widths: list[int] | None = None) -> dict[str, CellTrai
     }
 
 
-def _paper_training() -> dict[str, CellTraining]:
+def _paper_training() -> dict[str, ModeTraining]:
     """The seed's settings: batch 128, lr 1e-3, 100k steps for every cell."""
     sft = SFTConfig(learning_rate=1e-3, batch_size=128, max_steps=100_000, warmup_steps=1000, save_steps=5000)
-    return {"in_tool": CellTraining(sft), "in_weight": CellTraining(dataclasses.replace(sft))}
+    return {"in_tool": ModeTraining(sft), "in_weight": ModeTraining(dataclasses.replace(sft))}
 
 
 PAPER_PEOPLE = [2**k for k in range(1, 16)]  # 15 data set sizes, 2 .. 32,768 people
@@ -383,9 +411,9 @@ PAPER_SEEDS = list(range(10))
 COMPRESSIBILITY_WIDTHS = list(range(4, 45, 4))
 
 
-def capacity_profile(profile: str) -> MemoryGrid:
+def capacity_profile(profile: str) -> MemoryGridConfig:
     if profile == "paper":
-        return MemoryGrid(
+        return MemoryGridConfig(
             people=PAPER_PEOPLE, widths=PAPER_WIDTHS, data_seeds=PAPER_SEEDS, **_paper_training()
         )
     # Widths that decide a result at the CPU budget. Earlier runs: in-tool widths 8 and 16 never
@@ -393,25 +421,25 @@ def capacity_profile(profile: str) -> MemoryGrid:
     # (width 16: 0.82 at 64 people, 0.05 at 256); in-tool width 32 did not learn to copy the
     # database's answer even in 6,000 steps (recall 0.36 at 1,024 people), width 48 did, so
     # in-tool stops at 48. The cells evaluate unseen people too, so that memory_ood reuses them.
-    return MemoryGrid(widths=[32, 48, 64], ood_questions=1000, **_cpu_training(in_tool_widths=[32, 48]))
+    return MemoryGridConfig(widths=[32, 48, 64], ood_questions=1000, **_cpu_training(in_tool_widths=[32, 48]))
 
 
-def ood_profile(profile: str) -> MemoryGrid:
+def ood_profile(profile: str) -> MemoryGridConfig:
     if profile == "paper":
-        return MemoryGrid(
+        return MemoryGridConfig(
             people=PAPER_PEOPLE,
             widths=[16, 32, 48, 64],
             data_seeds=PAPER_SEEDS,
             ood_questions=1000,
             **_paper_training(),
         )
-    return MemoryGrid(people=[64, 256, 1024], widths=[32, 48], ood_questions=1000, **_cpu_training())
+    return MemoryGridConfig(people=[64, 256, 1024], widths=[32, 48], ood_questions=1000, **_cpu_training())
 
 
-def compressibility_profile(profile: str) -> MemoryGrid:
+def compressibility_profile(profile: str) -> MemoryGridConfig:
     alphas = [0.0, 0.25, 0.5, 0.75, 1.0]
     if profile == "paper":
-        return MemoryGrid(
+        return MemoryGridConfig(
             modes=["in_weight"], people=[1000], widths=COMPRESSIBILITY_WIDTHS, alphas=alphas,
             data_seeds=PAPER_SEEDS,
             **_paper_training(),
@@ -420,7 +448,7 @@ def compressibility_profile(profile: str) -> MemoryGrid:
     # people; fully dependent, width 48 reached 0.85 and width 32 0.51 (width 20: 0.07). Widths
     # 48, 56 and 64 place the 95% threshold between them. 1,024 people, as in the capacity grid,
     # whose ALPHA=1 cells of widths 48 and 64 are then reused.
-    return MemoryGrid(
+    return MemoryGridConfig(
         modes=["in_weight"], people=[1024], widths=[48, 56, 64], alphas=alphas, ood_questions=1000,
         **_cpu_training(),
     )  # fmt: skip

@@ -4,6 +4,9 @@ Two language models of the paper's family learn the same 4N facts: one learns to
 database (in-tool), one learns the answers themselves (in-weight). Both are trained with SFT on
 the oracle's conversations, then play every training question greedily (recall) and questions
 about unseen people (OOD accuracy), with the database answering live.
+
+:func:`run_memory` reads as the experiment: config, ``make_env``, the oracle's data, the trained
+model, its evaluation, the figure. The memory grids reuse :func:`train_and_evaluate`.
 """
 
 from __future__ import annotations
@@ -14,10 +17,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from learners.common import is_main_process
+from agents.model import check_width
+from envs.checks import check_choice, check_int, check_number
+from envs.memory.env import MODES, QUERY_LANGUAGES
+from envs.memory.people import ATTRIBUTES, load_pool
 from learners.sft_config import SFTConfig
+from scenarios.figures import new_figure, print_table, save
 
-MODES = ("in_tool", "in_weight")
+
+def population_size(split: str = "train") -> int:
+    """People in the ``train`` or ``ood`` pool: every first name of the pool with every last name."""
+    first_names = "first_names" if split == "train" else "first_names_ood"
+    return len(load_pool(first_names)) * len(load_pool("last_names"))
 
 
 @dataclass
@@ -29,15 +40,38 @@ class ModeConfig:
     sft: SFTConfig = field(default_factory=SFTConfig)
     """The SFT learner's options."""
 
+    def __post_init__(self) -> None:
+        check_int("width", self.width, minimum=2)
+
+
+def _in_tool_cpu() -> ModeConfig:
+    return ModeConfig(
+        width=64,
+        sft=SFTConfig(
+            learning_rate=1.5e-3, batch_size=32, max_steps=3000, warmup_steps=300, weight_decay=0.0,
+            eval_steps=750, eval_episodes=200, save_steps=750,
+        ),
+    )  # fmt: skip
+
+
+def _in_weight_cpu() -> ModeConfig:
+    return ModeConfig(
+        width=64,
+        sft=SFTConfig(
+            learning_rate=2e-3, batch_size=64, max_steps=5000, warmup_steps=300, weight_decay=0.0,
+            eval_steps=1250, eval_episodes=200, save_steps=1250,
+        ),
+    )  # fmt: skip
+
 
 @dataclass
 class MemoryConfig:
-    """A run of the memory study."""
+    """A run of the memory study; the defaults are the CPU profile's calibrated settings."""
 
     n_people: int = 1000
-    """People whose facts are learned (4 questions each)."""
+    """People whose facts are learned (4 questions each), at most the training pool's size."""
     alpha: float = 1.0
-    """Attribute independence (1 = independent, 0 = set by the family name)."""
+    """Attribute independence in [0, 1] (1 = independent, 0 = set by the family name)."""
     data_seed: int = 0
     """Seed of the people's attributes."""
     query_language: str = "find"
@@ -48,9 +82,9 @@ class MemoryConfig:
     """Attention heads."""
     model: str | None = None
     """Path of a local Hugging Face causal LM to fine-tune instead of building one from scratch."""
-    in_tool: ModeConfig = field(default_factory=ModeConfig)
+    in_tool: ModeConfig = field(default_factory=_in_tool_cpu)
     """The in-tool model."""
-    in_weight: ModeConfig = field(default_factory=ModeConfig)
+    in_weight: ModeConfig = field(default_factory=_in_weight_cpu)
     """The in-weight model."""
     ood_questions: int = 1000
     """Questions about unseen people (OOD split) played per mode; 0 = no OOD evaluation."""
@@ -58,6 +92,18 @@ class MemoryConfig:
     """Episodes generated together during evaluation."""
     progress: bool = True
     """Show progress bars while training."""
+
+    def __post_init__(self) -> None:
+        check_int("n_people", self.n_people, 1, population_size("train"))  # the training pool's size
+        check_number("alpha", self.alpha, 0.0, 1.0)
+        check_int("data_seed", self.data_seed, minimum=0)
+        check_choice("query_language", self.query_language, QUERY_LANGUAGES)
+        check_int("layers", self.layers, minimum=1)
+        check_int("heads", self.heads, minimum=1)
+        for mode in MODES:
+            check_width(f"{mode}.width", getattr(self, mode).width, self.heads)
+        check_int("ood_questions", self.ood_questions, 0, len(ATTRIBUTES) * population_size("ood"))
+        check_int("eval_batch_size", self.eval_batch_size, minimum=1)
 
 
 def cpu_profile(n_people: int = 1000) -> MemoryConfig:
@@ -67,23 +113,7 @@ def cpu_profile(n_people: int = 1000) -> MemoryConfig:
     warm-up and a peak learning rate near 1.5e-3 made in-tool copying learn on most data orders,
     and in-weight recall needs about 80 passes over the 4,000 facts whatever the batch.
     """
-    return MemoryConfig(
-        n_people=n_people,
-        in_tool=ModeConfig(
-            width=64,
-            sft=SFTConfig(
-                learning_rate=1.5e-3, batch_size=32, max_steps=3000, warmup_steps=300, weight_decay=0.0,
-                eval_steps=750, eval_episodes=200, save_steps=750,
-            ),
-        ),
-        in_weight=ModeConfig(
-            width=64,
-            sft=SFTConfig(
-                learning_rate=2e-3, batch_size=64, max_steps=5000, warmup_steps=300, weight_decay=0.0,
-                eval_steps=1250, eval_episodes=200, save_steps=1250,
-            ),
-        ),
-    )  # fmt: skip
+    return MemoryConfig(n_people=n_people)
 
 
 def paper_profile(n_people: int = 1000) -> MemoryConfig:
@@ -105,39 +135,23 @@ def paper_profile(n_people: int = 1000) -> MemoryConfig:
 
 def run_memory(config: MemoryConfig, out: Path, device: str = "auto", resume: bool = False) -> dict[str, Any]:
     """Run the study into the folder ``out``; return the results written to ``results.json``."""
-    from agents.random_agent import RandomAgent
-    from agents.rollout import rollout
-    from learners.common import resolve_device
+    from learners.common import is_main_process, resolve_device
 
     started = time.perf_counter()
     device = resolve_device(device)
-    trajectories = out / "trajectories"
     results: dict[str, Any] = {"n_people": config.n_people, "device": device}
     if is_main_process():
-        print(
-            f"[data] oracle conversations for {4 * config.n_people} questions about {config.n_people} people"
-        )
-        random_train = rollout(
-            env_factory(config, "in_weight"),
-            RandomAgent(),
-            tasks=train_tasks(config),
-            num_envs=64,
-            path=_fresh(trajectories / "random_train.jsonl"),
-            run_id=out.name,
-        )
-        random_ood = rollout(
-            env_factory(config, "in_weight", "ood"),
-            RandomAgent(),
-            tasks=ood_tasks(config),
-            num_envs=64,
-            path=_fresh(trajectories / "random_ood.jsonl"),
-            run_id=out.name,
-        )
-        results["random"] = {"recall": _mean_reward(random_train), "ood_accuracy": _mean_reward(random_ood)}
+        questions = len(ATTRIBUTES) * config.n_people
+        print(f"[data] oracle conversations for {questions} questions about {config.n_people} people")
+        results["random"] = random_baseline(config, out)
     for mode in MODES:
         results[mode] = train_and_evaluate(config, mode, out, device, resume)
     if not is_main_process():
         return {}
+    results["headline"] = {
+        "metric": "recall",
+        "values": {key: results[key]["recall"] for key in (*MODES, "random")},
+    }
     results["wall_seconds"] = time.perf_counter() - started
     (out / "results.json").write_text(json.dumps(results, indent=2))
     figure = draw_figure(results, out / "figures" / "recall.png")
@@ -145,122 +159,11 @@ def run_memory(config: MemoryConfig, out: Path, device: str = "auto", resume: bo
     return results
 
 
-def train_and_evaluate(
-    config: MemoryConfig, mode: str, out: Path, device: str, resume: bool = False
-) -> dict[str, Any]:
-    """Train ``mode``'s model on the oracle's conversations, then measure recall and OOD accuracy.
-
-    Writes ``out/trajectories/{oracle,eval}_<mode>_*.jsonl``, ``out/checkpoints/<mode>/`` and
-    ``out/tb/<mode>/``; with ``resume``, picks up the oracle data and the last checkpoint there.
-    Returns this mode's results (empty on processes other than the first under accelerate).
-    """
-    from transformers import set_seed
-
-    from agents.evaluate import play
-    from agents.model import build_model, load_model, parameter_count
-    from agents.oracle import OracleAgent
-    from agents.rollout import rollout
-    from agents.tokenizers.memory import build_memory_tokenizer
-    from envs.trajectory import read_trajectories
-    from learners.common import resolve_device
-    from learners.sft import train_sft
-
-    device = resolve_device(device)
-    mode_config: ModeConfig = getattr(config, mode)
-    trajectories = out / "trajectories"
-    oracle_path = trajectories / f"oracle_{mode}.jsonl"
-    main = is_main_process()
-    if resume and oracle_path.exists():
-        data = list(read_trajectories(oracle_path))
-    else:
-        data = rollout(
-            env_factory(config, mode),
-            OracleAgent(),
-            tasks=train_tasks(config),
-            num_envs=64,
-            path=_fresh(oracle_path) if main else None,
-            run_id=out.name,
-        )
-    checkpoints = out / "checkpoints" / mode
-    final = checkpoints / "final"
-    if resume and (final / "config.json").exists():
-        print(f"[{mode}] already trained: {final}")
-        model, tokenizer = load_model(final)
-        train_seconds = None
-    else:
-        set_seed(mode_config.sft.seed)  # the same initial weights on every run
-        if config.model:
-            model, tokenizer = load_model(config.model)
-        else:
-            tokenizer = build_memory_tokenizer()
-            model = build_model(len(tokenizer), config.layers, config.heads, mode_config.width)
-        print(
-            f"[{mode}] {parameter_count(model):,} parameters "
-            f"({config.layers} layers, {config.heads} heads, width {mode_config.width})"
-        )
-        tick = time.perf_counter()
-        model = train_sft(
-            model,
-            tokenizer,
-            data,
-            mode_config.sft,
-            checkpoints,
-            tb_dir=out / "tb" / mode,
-            make_eval_env=env_factory(config, mode),
-            resume=resume,
-            device=device,
-            progress=config.progress,
-        )
-        train_seconds = time.perf_counter() - tick
-    if not main:
-        return {}
-    model.to(device)
-    tick = time.perf_counter()
-    recall = play(
-        model,
-        tokenizer,
-        env_factory(config, mode),
-        train_tasks(config),
-        batch_size=config.eval_batch_size,
-        path=trajectories / f"eval_{mode}_train.jsonl",
-        run_id=out.name,
-        record_demonstrations=True,  # the TUI compares the turns with them
-    )
-    ood = (
-        play(
-            model,
-            tokenizer,
-            env_factory(config, mode, "ood"),
-            ood_tasks(config),
-            batch_size=config.eval_batch_size,
-            path=trajectories / f"eval_{mode}_ood.jsonl",
-            run_id=out.name,
-            record_demonstrations=True,
-        )
-        if config.ood_questions
-        else []
-    )
-    results = {
-        "recall": _mean_reward(recall),
-        "recall_by_attribute": _by_attribute(recall),
-        "ood_accuracy": _mean_reward(ood) if ood else None,
-        "params": parameter_count(model),
-        "width": mode_config.width,
-        "steps": mode_config.sft.max_steps,
-        "train_seconds": train_seconds,
-        "eval_seconds": time.perf_counter() - tick,
-        "tool_call_rate": sum(t.metrics["tool_calls"] > 0 for t in recall) / len(recall),
-    }
-    ood_text = f"{results['ood_accuracy']:.3f}" if ood else "-"
-    print(f"[{mode}] recall {results['recall']:.3f}, OOD accuracy {ood_text}")
-    return results
-
-
-def env_factory(config: MemoryConfig, mode: str, split: str = "train"):
+def make_env(config: MemoryConfig, mode: str, split: str = "train"):
     """A function that makes the PeopleMemory env of ``config`` for ``mode`` and ``split``."""
     import gymnasium as gym
 
-    import envs  # noqa: F401
+    import envs  # noqa: F401  (registers the ids)
 
     kwargs = dict(
         n_people=config.n_people if split == "train" else _ood_people(config),
@@ -275,71 +178,206 @@ def env_factory(config: MemoryConfig, mode: str, split: str = "train"):
 
 def train_tasks(config: MemoryConfig) -> list[dict[str, int]]:
     """Every question about the training people (4 per person)."""
-    return [{"task_id": i} for i in range(4 * config.n_people)]
+    return [{"task_id": i} for i in range(len(ATTRIBUTES) * config.n_people)]
 
 
 def ood_tasks(config: MemoryConfig) -> list[dict[str, int]]:
     """``config.ood_questions`` questions about unseen people."""
-    return [{"task_id": i} for i in range(min(config.ood_questions, 4 * _ood_people(config)))]
+    return [{"task_id": i} for i in range(min(config.ood_questions, len(ATTRIBUTES) * _ood_people(config)))]
 
 
 def _ood_people(config: MemoryConfig) -> int:
     return max(1, (config.ood_questions + 3) // 4)
 
 
+def random_baseline(config: MemoryConfig, out: Path) -> dict[str, float | None]:
+    """The random agent's recall and OOD accuracy (``None`` without OOD questions): the floor."""
+    from agents.evaluate import summarize, write_fresh
+    from agents.random_agent import RandomAgent
+    from agents.rollout import rollout
+
+    scores = {}
+    for key, split, tasks in (
+        ("recall", "train", train_tasks(config)),
+        ("ood_accuracy", "ood", ood_tasks(config)),
+    ):
+        played = rollout(
+            make_env(config, "in_weight", split), RandomAgent(), tasks=tasks, num_envs=64, run_id=out.name
+        )
+        if played:
+            write_fresh(out / "trajectories" / f"random_{split}.jsonl", played)
+        scores[key] = summarize(played)["reward"]
+    return scores
+
+
+def train_and_evaluate(
+    config: MemoryConfig, mode: str, out: Path, device: str, resume: bool = False
+) -> dict[str, Any]:
+    """Train ``mode``'s model on the oracle's conversations, then measure recall and OOD accuracy.
+
+    Writes ``out/trajectories/{oracle,eval}_<mode>_*.jsonl``, ``out/checkpoints/<mode>/`` and
+    ``out/tb/<mode>/``; with ``resume``, picks up the oracle data and the last checkpoint there.
+    Returns this mode's results (empty on processes other than the first under accelerate).
+    """
+    from learners.common import is_main_process, resolve_device
+
+    device = resolve_device(device)  # a grid cell passes "auto"
+    data = oracle_data(config, mode, out, resume)
+    model, tokenizer, train_seconds = trained_model(config, mode, data, out, device, resume)
+    if not is_main_process():
+        return {}
+    results = evaluate_mode(config, mode, model, tokenizer, out, device)
+    results["train_seconds"] = train_seconds
+    ood_text = "-" if results["ood_accuracy"] is None else f"{results['ood_accuracy']:.3f}"
+    print(f"[{mode}] recall {results['recall']:.3f}, OOD accuracy {ood_text}")
+    return results
+
+
+def oracle_data(config: MemoryConfig, mode: str, out: Path, resume: bool = False) -> list:
+    """The oracle's conversations for every training question, ``trajectories/oracle_<mode>.jsonl``.
+
+    The file is written whole or not at all (a temporary file, then a rename), so a run killed
+    while writing it never trains on part of it; on resume a file without every question (left by
+    an older toolgym, which appended as it went) is played again.
+    """
+    from agents.evaluate import write_fresh
+    from agents.oracle import OracleAgent
+    from agents.rollout import rollout
+    from envs.trajectory import read_trajectories
+    from learners.common import is_main_process
+
+    path = out / "trajectories" / f"oracle_{mode}.jsonl"
+    tasks = train_tasks(config)
+    if resume and path.exists():
+        data = list(read_trajectories(path))
+        if len(data) == len(tasks):
+            return data
+        print(f"[{mode}] {path} holds {len(data)} of {len(tasks)} conversations: playing them again")
+    data = rollout(make_env(config, mode), OracleAgent(), tasks=tasks, num_envs=64, run_id=out.name)
+    if is_main_process():
+        write_fresh(path, data)
+    return data
+
+
+def trained_model(config: MemoryConfig, mode: str, data: list, out: Path, device: str, resume: bool = False):
+    """``mode``'s model trained by SFT on ``data`` (or read back when a resumed run has finished it);
+    returns the model, its tokenizer and the training seconds (``None`` when read back)."""
+    from transformers import set_seed
+
+    from agents.model import build_model, load_model, parameter_count
+    from agents.tokenizers.memory import build_memory_tokenizer
+    from learners.sft import train_sft
+
+    mode_config: ModeConfig = getattr(config, mode)
+    checkpoints = out / "checkpoints" / mode
+    final = checkpoints / "final"
+    if resume and (final / "config.json").exists():
+        print(f"[{mode}] already trained: {final}")
+        model, tokenizer = load_model(final)
+        return model, tokenizer, None
+    set_seed(mode_config.sft.seed)  # the same initial weights on every run
+    if config.model:
+        model, tokenizer = load_model(config.model)
+    else:
+        tokenizer = build_memory_tokenizer()
+        model = build_model(len(tokenizer), config.layers, config.heads, mode_config.width)
+    print(
+        f"[{mode}] {parameter_count(model):,} parameters "
+        f"({config.layers} layers, {config.heads} heads, width {mode_config.width})"
+    )
+    started = time.perf_counter()
+    model = train_sft(
+        model,
+        tokenizer,
+        data,
+        mode_config.sft,
+        checkpoints,
+        tb_dir=out / "tb" / mode,
+        make_eval_env=make_env(config, mode),
+        resume=resume,
+        device=device,
+        progress=config.progress,
+    )
+    return model, tokenizer, time.perf_counter() - started
+
+
+def evaluate_mode(
+    config: MemoryConfig, mode: str, model, tokenizer, out: Path, device: str
+) -> dict[str, Any]:
+    """Recall (greedy, every training question), its split by attribute, and OOD accuracy (``None``
+    without OOD questions); the episodes go to ``trajectories/eval_<mode>_{train,ood}.jsonl``."""
+    from agents.evaluate import play, summarize
+    from agents.model import parameter_count
+
+    model.to(device)
+    started = time.perf_counter()
+    played = {}
+    for split, tasks in (("train", train_tasks(config)), ("ood", ood_tasks(config))):
+        played[split] = play(
+            model,
+            tokenizer,
+            make_env(config, mode, split),
+            tasks,
+            batch_size=config.eval_batch_size,
+            path=out / "trajectories" / f"eval_{mode}_{split}.jsonl",
+            run_id=out.name,
+            tags={"split": split},
+            record_demonstrations=True,  # the TUI compares the turns with them
+        ) if tasks else []  # fmt: skip
+    recall = summarize(played["train"])
+    return {
+        "recall": recall["reward"],
+        "recall_by_attribute": {
+            a: s["reward"] for a, s in summarize(played["train"], by="attribute").items()
+        },
+        "ood_accuracy": summarize(played["ood"])["reward"],
+        "params": parameter_count(model),
+        "width": getattr(config, mode).width,
+        "steps": getattr(config, mode).sft.max_steps,
+        "eval_seconds": time.perf_counter() - started,
+        "tool_call_rate": recall["tool_call_rate"],
+    }
+
+
 def draw_figure(results: dict[str, Any], path: Path) -> Path:
-    """Recall and OOD accuracy of each mode, with the random baseline as the floor."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure, axis = plt.subplots(figsize=(6, 4))
+    """Recall and OOD accuracy of each mode (no bar without OOD questions), above the random floor."""
+    figure, axis = new_figure((6, 4))
     labels = ["recall (trained people)", "accuracy (unseen people)"]
     for offset, mode in ((-0.2, "in_tool"), (0.2, "in_weight")):
         values = [results[mode]["recall"], results[mode]["ood_accuracy"]]
         label = f"{mode} ({results[mode]['params'] / 1000:.0f}K params)"
-        axis.bar([i + offset for i in range(2)], values, width=0.4, label=label)
+        axis.bar(
+            [i + offset for i, v in enumerate(values) if v is not None],
+            [v for v in values if v is not None],
+            width=0.4,
+            label=label,
+        )
     axis.axhline(results["random"]["recall"], color="gray", linestyle="--", label="random baseline")
     axis.set_xticks(range(2), labels)
     axis.set_ylim(0, 1.05)
     axis.set_title(f"PeopleMemory, {results['n_people']} people")
     axis.legend(loc="upper right", fontsize=8)
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return path
+    return save(figure, path)
 
 
 def print_summary(results: dict[str, Any], out: Path, figure: Path) -> None:
     print()
-    print(f"{'':<11}{'params':>9}{'recall':>9}{'OOD acc.':>10}{'train s':>9}")
-    for mode in MODES:
-        r = results[mode]
-        seconds = f"{r['train_seconds']:.0f}" if r["train_seconds"] is not None else "-"
-        print(f"{mode:<11}{r['params']:>9,}{r['recall']:>9.3f}{r['ood_accuracy']:>10.3f}{seconds:>9}")
-    print(
-        f"{'random':<11}{'':>9}{results['random']['recall']:>9.3f}{results['random']['ood_accuracy']:>10.3f}"
-    )
+    rows = [
+        {"name": mode, **results[mode], "train_seconds": _whole(results[mode]["train_seconds"])}
+        for mode in MODES
+    ]
+    columns = [
+        ("name", ""),
+        ("params", "params"),
+        ("recall", "recall"),
+        ("ood_accuracy", "OOD acc."),
+        ("train_seconds", "train s"),
+    ]
+    print_table([*rows, {"name": "random", **results["random"]}], columns)
     print(f"\nwall time {results['wall_seconds'] / 60:.1f} min; results: {out / 'results.json'}")
     print(f"figure: {figure}")
     print(f"tensorboard --logdir {out / 'tb'}")
 
 
-def _mean_reward(trajectories) -> float:
-    return sum(t.reward for t in trajectories) / max(1, len(trajectories))
-
-
-def _by_attribute(trajectories) -> dict[str, float]:
-    totals: dict[str, list[float]] = {}
-    for t in trajectories:
-        totals.setdefault(t.metrics["attribute"], []).append(t.reward)
-    return {attribute: sum(r) / len(r) for attribute, r in sorted(totals.items())}
-
-
-def _fresh(path: Path) -> Path:
-    """A trajectories file started anew (evaluations are rewritten, not appended to)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.unlink(missing_ok=True)
-    return path
+def _whole(seconds: float | None) -> int | None:
+    return None if seconds is None else round(seconds)

@@ -1,16 +1,23 @@
-"""The calculator_ppo scenario: pre-training (cached), PPO per seed, results, curves, model=PATH."""
+"""The calculator_ppo scenario: pre-training (cached), PPO per seed, results, curves, model=PATH, resume."""
 
 from __future__ import annotations
 
+import collections
 import json
 import os
+import warnings
 
 import pytest
+import torch
+from safetensors.torch import load_file
+from transformers import TrainerCallback
 
+import learners.ppo
 from envs.calculator.corpus import CorpusConfig, write_transcripts
 from envs.trajectory import read_trajectories
 from learners.ppo_config import PPOConfig
 from learners.sft_config import SFTConfig
+from scenarios.calculator import study
 from scenarios.calculator.study import CalculatorConfig, run_calculator, starting_model
 from scenarios.run import main
 
@@ -63,7 +70,15 @@ def test_two_seeds_write_results_curves_and_token_level_trajectories(tmp_path, c
         assert all(0 <= s[key] <= 1 for s in results["seeds"])
     assert [step for step, _ in results["seeds"][0]["curve"]] == [0]  # one batch, 2 ppo_epochs steps
     assert (out / "figures" / "reward.png").exists()
-    assert json.loads((out / "results.json").read_text())["reached_0.95"] == results["reached_0.95"]
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["reached_0.95"] == results["reached_0.95"]
+    assert saved["headline"] == {
+        "metric": "reward",
+        "values": {
+            "before": results["before"]["reward"],
+            **{f"seed{s['seed']}": s["reward"] for s in results["seeds"]},
+        },
+    }
     rollouts = list(read_trajectories(out / "trajectories" / "ppo_seed1.jsonl"))
     assert len(rollouts) == 4 and all(len(r.token_ids) == len(r.loss_mask) for r in rollouts)
     assert (out / "tb" / "seed0").is_dir()
@@ -96,3 +111,106 @@ def test_cli_errors_name_the_key_and_the_path(tmp_path, capsys):
     assert "unknown key 'ppo.clip'" in capsys.readouterr().err
     with pytest.raises(FileNotFoundError, match="no Hugging Face model at"):
         run_calculator(tiny(tmp_path, model=str(tmp_path / "missing")), tmp_path / "run", device="cpu")
+
+
+def without_times(results):
+    """Results apart from the seconds (which differ between any two runs)."""
+    if isinstance(results, dict):
+        return {k: without_times(v) for k, v in results.items() if "seconds" not in k}
+    if isinstance(results, list):
+        return [without_times(v) for v in results]
+    return results
+
+
+def test_a_run_killed_in_its_final_evaluation_resumes_to_the_uninterrupted_results(tmp_path, monkeypatch):
+    config = tiny(tmp_path)
+    starting_model(config, "cpu")  # pre-trained once, so both runs below start from the cache
+    torch.manual_seed(0)
+    whole = run_calculator(config, tmp_path / "whole", device="cpu")
+
+    real = study.evaluate
+
+    def killed_after_ppo(config, model, tokenizer, tasks, path_stem):
+        if path_stem.name.startswith("eval_after"):
+            raise KeyboardInterrupt
+        return real(config, model, tokenizer, tasks, path_stem)
+
+    out = tmp_path / "killed"
+    monkeypatch.setattr(study, "evaluate", killed_after_ppo)
+    torch.manual_seed(0)
+    with pytest.raises(KeyboardInterrupt):
+        run_calculator(config, out, device="cpu")
+    monkeypatch.setattr(study, "evaluate", real)
+    final = out / "seed0" / "checkpoints" / "final" / "model.safetensors"
+    trained = final.stat().st_mtime_ns
+    seconds_before = json.loads((out / "wall_seconds.json").read_text())["seconds"]
+
+    resumed = run_calculator(config, out, device="cpu", resume=True)
+    assert final.stat().st_mtime_ns == trained  # no further PPO step
+    assert without_times(resumed) == without_times(whole)
+    weights, reference = (
+        load_file(final),
+        load_file(tmp_path / "whole" / "seed0" / "checkpoints" / "final" / "model.safetensors"),
+    )
+    assert all(torch.equal(weights[k], reference[k]) for k in reference)
+    assert resumed["wall_seconds"] >= seconds_before  # the killed attempt's time counts
+
+
+def test_a_run_killed_during_ppo_resumes_without_recording_rollouts_twice(tmp_path, monkeypatch):
+    config = tiny(tmp_path)
+    config.ppo.max_steps, config.ppo.save_steps = 4, 2  # rollouts at steps 0 and 2 (2 ppo_epochs each)
+    real = learners.ppo.train_ppo
+
+    class Kill(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            if state.global_step == 3:  # after checkpoint-2, and after the rollouts of step 2
+                raise KeyboardInterrupt
+
+    def killed_at_step_3(*args, callbacks=(), **kwargs):
+        return real(*args, callbacks=[*callbacks, Kill()], **kwargs)
+
+    out = tmp_path / "run"
+    monkeypatch.setattr(learners.ppo, "train_ppo", killed_at_step_3)
+    with pytest.raises(KeyboardInterrupt):
+        run_calculator(config, out, device="cpu")
+    monkeypatch.setattr(learners.ppo, "train_ppo", real)
+    rollouts = out / "trajectories" / "ppo_seed0.jsonl"
+    assert collections.Counter(e.step for e in read_trajectories(rollouts)) == {0: 4, 2: 4}
+    with open(rollouts, "a") as file:  # and the process died writing a record
+        file.write('{"schema": "toolgym.traj')
+    ppo_seconds = json.loads((out / "seed0" / "ppo_seconds.json").read_text())["seconds"]
+
+    results = run_calculator(config, out, device="cpu", resume=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no torn line left
+        steps = collections.Counter(e.step for e in read_trajectories(rollouts))
+    assert steps == {0: 4, 2: 4}  # step 2 played again after checkpoint-2, recorded once
+    assert [step for step, _ in results["seeds"][0]["curve"]] == [0, 2]
+    assert results["seeds"][0]["ppo_seconds"] >= ppo_seconds
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"seeds": 0}, "seeds=0 is not valid; it must be >= 1"),
+        ({"reward": "dense"}, "reward='dense' is not valid; choose one of 'exact', 'shaped'"),
+        ({"eval_episodes": 7500}, "eval_episodes=7500 is not valid; it must be <= 7499"),
+        ({"width": 10}, "width=10 is not valid; it must split into heads=2"),
+    ],
+)
+def test_bad_options_fail_when_the_config_is_built(tmp_path, changes, message):
+    with pytest.raises(ValueError, match=message):
+        tiny(tmp_path, **changes)
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"transcripts": 0}, "transcripts=0 is not valid; it must be >= 1"),
+        ({"tool_rate": 1.5}, "tool_rate=1.5 is not valid; it must be <= 1.0"),
+        ({"memory_accuracy": -0.1}, "memory_accuracy=-0.1 is not valid; it must be >= 0.0"),
+    ],
+)
+def test_bad_corpus_options_fail_when_the_corpus_config_is_built(changes, message):
+    with pytest.raises(ValueError, match=message):
+        CorpusConfig(**changes)

@@ -14,22 +14,22 @@ from envs.trajectory import read_trajectories
 from learners.sft_config import SFTConfig
 from scenarios.grid import SlurmOptions, main, run_grid
 from scenarios.memory import grids as memory_grids
-from scenarios.memory.grids import CellTraining, MemoryGrid, smallest_reaching
+from scenarios.memory.grids import MemoryGridConfig, ModeTraining, smallest_reaching
 from scenarios.registry import GRIDS
 from scenarios.spec import GridSpec
 
 
-def tiny_grid(**changes) -> MemoryGrid:
+def tiny_grid(**changes) -> MemoryGridConfig:
     sft = SFTConfig(
         learning_rate=1e-2, batch_size=4, max_steps=6, warmup_steps=1, save_steps=3, logging_steps=3
     )
     values = dict(
         people=[2, 3],
         widths=[8],
-        in_tool=CellTraining(sft),
-        in_weight=CellTraining(SFTConfig(**vars(sft))),
+        in_tool=ModeTraining(sft),
+        in_weight=ModeTraining(SFTConfig(**vars(sft))),
     )
-    return MemoryGrid(**{**values, **changes})
+    return MemoryGridConfig(**{**values, **changes})
 
 
 @pytest.fixture
@@ -203,7 +203,7 @@ def test_slurm_options_map_to_submitit_parameters():
     [
         (["memory_capacty"], "unknown grid 'memory_capacty'"),
         (["memory_capacity", "--set", "widht=[8]"], "Did you mean 'widths'?"),
-        (["memory_capacity", "--set", 'modes=["in_brain"]'], "modes: 'in_brain' is not valid"),
+        (["memory_capacity", "--set", 'modes=["in_brain"]'], "modes='in_brain' is not valid"),
         (["memory_ood", "--profile", "laptop"], "profile 'laptop' is not valid"),
     ],
 )
@@ -245,7 +245,7 @@ def test_capacity_summary_fits_params_per_fact(tmp_path):
             ("in_tool", 1000, 20000), ("in_tool", 4000, 20000),
         ]
     ]  # fmt: skip
-    summary = memory_grids.summarize_capacity(MemoryGrid(), rows, tmp_path / "f.png")
+    summary = memory_grids.summarize_capacity(MemoryGridConfig(), rows, tmp_path / "f.png")
     assert summary["in_weight_fit"]["params_per_fact"] == pytest.approx(8.0)
     assert summary["in_weight_fit"]["intercept"] == pytest.approx(1000.0)
     # 28*12*51 birth dates, 7 countries, 213 cities, 100 occupations: 7.8 bits per fact.
@@ -261,7 +261,7 @@ def test_compressibility_summary_gives_params_needed_and_recall_per_size(tmp_pat
             (0.0, 1000, 0.97), (0.0, 2000, 1.0), (1.0, 1000, 0.4), (1.0, 2000, 0.96),
         ]
     ]  # fmt: skip
-    summary = memory_grids.summarize_compressibility(MemoryGrid(), rows, tmp_path / "c.png")
+    summary = memory_grids.summarize_compressibility(MemoryGridConfig(), rows, tmp_path / "c.png")
     needed = {n["correlation"]: n["params_needed"] for n in summary["params_needed"]}
     assert needed == {1.0: 1000, 0.0: 2000}  # fully dependent data need the smaller model
     assert {"params": 1000, "correlation": 0.0, "recall": 0.4} in summary["recall"]
@@ -418,8 +418,8 @@ def test_workers_end_when_the_grid_process_is_killed(tmp_path):
 
     (tmp_path / "slow_cell.py").write_text(SLOW_CELL)
     (tmp_path / "tests_grid_helpers.py").write_text(
-        "from scenarios.memory.grids import MemoryGrid\n"
-        "def grid():\n    return MemoryGrid(modes=['in_weight'], people=[2], widths=[8])\n"
+        "from scenarios.memory.grids import MemoryGridConfig\n"
+        "def grid():\n    return MemoryGridConfig(modes=['in_weight'], people=[2], widths=[8])\n"
     )
     (tmp_path / "killed_grid.py").write_text(KILLED_GRID)
     grid = subprocess.Popen([sys.executable, str(tmp_path / "killed_grid.py"), str(tmp_path)])
