@@ -39,6 +39,10 @@ def apply_overrides(config: Any, overrides: list[str]) -> Any:
         target = config
         for depth, part in enumerate(parents):
             _check_key(target, part, ".".join(parents[:depth]))
+            if getattr(target, part) is None:  # an optional group (`sft.peft`): start from its defaults
+                group = _dataclass_type(_annotation(target, part))
+                if group is not None:
+                    setattr(target, part, group())
             target = getattr(target, part)
             if not dataclasses.is_dataclass(target):
                 raise ConfigError(f"{'.'.join(parents[: depth + 1])} is not a group of options")
@@ -146,6 +150,16 @@ def _parse(key: str, raw: str, annotation: Any, current: Any) -> Any:
                 value = [_json_or_text(item) for item in items if item]
             if isinstance(value, list):
                 return origin(_parse_item(key, raw, item, _element_type(kind)) for item in value)
+        elif dataclasses.is_dataclass(kind) and isinstance(value, dict):
+            group = kind()  # `--set sft.peft={"r": 4}`: the group's defaults, then each value
+            for name, item in value.items():
+                _check_key(group, name, key)
+                setattr(
+                    group,
+                    name,
+                    _parse(f"{key}.{name}", json.dumps(item), _annotation(group, name), getattr(group, name)),
+                )
+            return group
         elif _instance(value, kind):
             return float(value) if kind is float else value
         elif kind is str and not isinstance(value, list | dict):
@@ -157,6 +171,11 @@ def _parse_item(key: str, raw: str, item: Any, kind: Any) -> Any:
     if kind is Any or _instance(item, kind):
         return float(item) if kind is float else item
     raise ConfigError(f"{key} expects a list of {kind.__name__}, got {item!r} in {raw!r}")
+
+
+def _dataclass_type(annotation: Any) -> type | None:
+    """The dataclass among the types ``annotation`` allows (``PeftOptions | None``), if any."""
+    return next((kind for kind in _allowed_types(annotation) if dataclasses.is_dataclass(kind)), None)
 
 
 def _annotation(target: Any, name: str) -> Any:

@@ -96,6 +96,19 @@ def test_overrides_reach_nested_options():
         apply_overrides(cpu_profile(), ["in_tool=3"])
 
 
+def test_an_optional_group_of_options_is_set_key_by_key_or_as_json():
+    """``sft.peft`` is None in the profile: ``peft.r=4`` starts LoRA from its defaults."""
+    config = apply_overrides(
+        cpu_profile(), ["in_tool.sft.peft.r=4", 'in_weight.sft.peft={"r": 2, "alpha": 4}']
+    )
+    assert (config.in_tool.sft.peft.r, config.in_tool.sft.peft.alpha) == (4, 16)
+    assert (config.in_weight.sft.peft.r, config.in_weight.sft.peft.alpha) == (2, 4)
+    with pytest.raises(ConfigError, match="unknown key 'in_tool.sft.peft.rank'"):
+        apply_overrides(cpu_profile(), ['in_tool.sft.peft={"rank": 2}'])
+    with pytest.raises(ConfigError, match="r=-2 is not valid"):
+        apply_overrides(cpu_profile(), ["in_tool.sft.peft.r=-2"])
+
+
 def test_list_options_take_json_or_shell_friendly_lists():
     from scenarios.memory.grids import capacity_profile
 
