@@ -61,3 +61,20 @@ def postgres_url():
         stop = [*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"]
         subprocess.run(stop, capture_output=True, check=False)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def stop_at():
+    """A callback factory: ``stop_at(n)`` ends training after step ``n``, as a killed run would."""
+    from transformers import TrainerCallback
+
+    class StopAt(TrainerCallback):
+        def __init__(self, step: int):
+            self.step = step
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if state.global_step == self.step:
+                control.should_training_stop = True
+            return control
+
+    return StopAt

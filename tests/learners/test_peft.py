@@ -7,7 +7,6 @@ import gymnasium as gym
 import pytest
 import torch
 from safetensors.torch import load_file
-from transformers import TrainerCallback
 
 import envs  # noqa: F401
 from agents.model import build_model, load_model
@@ -39,21 +38,11 @@ def config(**peft) -> SFTConfig:
     )  # fmt: skip
 
 
-class _StopAt(TrainerCallback):
-    def __init__(self, step):
-        self.step = step
-
-    def on_step_end(self, args, state, control, **kwargs):
-        if state.global_step == self.step:
-            control.should_training_stop = True
-        return control
-
-
 def train(data, out, options, **kwargs):
     return train_sft(base_model(), TOKENIZER, data, options, out, device="cpu", progress=False, **kwargs)
 
 
-def test_lora_trains_saves_its_adapter_and_resumes_exactly(tmp_path, data):
+def test_lora_trains_saves_its_adapter_and_resumes_exactly(tmp_path, data, stop_at):
     untrained = {k: v.clone() for k, v in base_model().state_dict().items()}
     whole = train(data, tmp_path / "whole", config())
     adapter = load_file(tmp_path / "whole" / "final" / "adapter_model.safetensors")
@@ -69,7 +58,7 @@ def test_lora_trains_saves_its_adapter_and_resumes_exactly(tmp_path, data):
     assert frozen.keys() == untrained.keys()
     assert all(torch.equal(frozen[name], value) for name, value in untrained.items())  # base not moved
 
-    train(data, tmp_path / "killed", config(), callbacks=[_StopAt(6)])
+    train(data, tmp_path / "killed", config(), callbacks=[stop_at(6)])
     assert (tmp_path / "killed" / "checkpoint-6" / "adapter_model.safetensors").exists()
     train(data, tmp_path / "killed", config(), resume=True)
     resumed = load_file(tmp_path / "killed" / "final" / "adapter_model.safetensors")

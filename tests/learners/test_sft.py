@@ -5,7 +5,6 @@ from __future__ import annotations
 import gymnasium as gym
 import pytest
 import torch
-from transformers import TrainerCallback
 
 import envs  # noqa: F401
 from agents.evaluate import play
@@ -96,17 +95,7 @@ def test_labels_cover_only_assistant_tokens():
     assert trained.count(database_answer) == 1
 
 
-class _StopAt(TrainerCallback):
-    def __init__(self, step):
-        self.step = step
-
-    def on_step_end(self, args, state, control, **kwargs):
-        if state.global_step == self.step:
-            control.should_training_stop = True
-        return control
-
-
-def test_resume_ends_where_an_uninterrupted_run_would(tmp_path):
+def test_resume_ends_where_an_uninterrupted_run_would(tmp_path, stop_at):
     tokenizer = build_memory_tokenizer()
     data = oracle()
     config = SFTConfig(
@@ -133,7 +122,7 @@ def test_resume_ends_where_an_uninterrupted_run_would(tmp_path):
         tmp_path / "killed",
         device="cpu",
         progress=False,
-        callbacks=[_StopAt(16)],
+        callbacks=[stop_at(16)],
     )  # a run killed after its step-16 checkpoint
     assert (tmp_path / "killed" / "checkpoint-16").exists()
     torch.manual_seed(123)  # a fresh process: the initial weights must come from the checkpoint

@@ -103,7 +103,7 @@ def test_an_optional_group_of_options_is_set_key_by_key_or_as_json():
     )
     assert (config.in_tool.sft.peft.r, config.in_tool.sft.peft.alpha) == (4, 16)
     assert (config.in_weight.sft.peft.r, config.in_weight.sft.peft.alpha) == (2, 4)
-    with pytest.raises(ConfigError, match="unknown key 'in_tool.sft.peft.rank'"):
+    with pytest.raises(ConfigError, match=r"unknown key 'in_tool\.sft\.peft\.rank'"):
         apply_overrides(cpu_profile(), ['in_tool.sft.peft={"rank": 2}'])
     with pytest.raises(ConfigError, match="r=-2 is not valid"):
         apply_overrides(cpu_profile(), ["in_tool.sft.peft.r=-2"])
