@@ -67,8 +67,8 @@ class Calculator:
 
 
 def format_number(value: float) -> str:
-    """Rounded to 2 decimals as the seed's ``tool_fn``; whole numbers without ``.0`` (``12``,
-    ``10.1``, ``-7.9``: the seed's prompt)."""
+    """Rounded to 2 decimals as TRL's ``tool_fn``; whole numbers without ``.0`` (``12``,
+    ``10.1``, ``-7.9``: TRL's prompt)."""
     rounded = round(value, 2)
     if rounded == int(rounded):
         return str(int(rounded))

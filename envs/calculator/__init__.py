@@ -1,1 +1,1 @@
-"""The calculator study (TRL's "learning to use a calculator", seed 003)."""
+"""The calculator study (TRL's "learning to use a calculator")."""

@@ -37,7 +37,7 @@ class CalculatorEnv(TextEnv):
     """Arithmetic questions that a calculator tool answers, in TRL's "learning tools" format.
 
     ## Description
-    The study of TRL's "Learning to use a calculator" (seed 003). The task is ``What is 13 - 3?``
+    The study of TRL's "Learning to use a calculator". The task is ``What is 13 - 3?``
     (a, b in [0, 50), op in + - *). The agent may call the calculator with
     ``<request><SimpleCalculatorTool>13-3<call>``; the env answers ``10<response>``. The final
     turn is ``Result=10<submit>``.
@@ -47,7 +47,7 @@ class CalculatorEnv(TextEnv):
     is a tool call (``<request><ToolName>expression<call>``); any other turn is the final answer.
 
     ## Observation Space
-    ``UnicodeText``. After ``reset``: the question (after the seed's few-shot prompt with
+    ``UnicodeText``. After ``reset``: the question (after TRL's few-shot prompt with
     ``few_shot=True``). After a tool call: the tool's answer followed by ``<response>``, or an
     error message (``Error: division by zero<response>``); an unknown tool name or a malformed
     call (``<call>`` without ``<request><Tool>``) is answered as text too, never an exception.
@@ -67,9 +67,9 @@ class CalculatorEnv(TextEnv):
     ``gym.make(..., max_episode_steps=n)`` to change it).
 
     ## Arguments
-    - ``decimals`` (bool, default False): operands with one decimal, as in the seed's prompt.
+    - ``decimals`` (bool, default False): operands with one decimal, as in TRL's prompt.
     - ``reward`` (``"exact"`` | ``"shaped"``).
-    - ``few_shot`` (bool, default False): prepend the seed's four solved examples to the question.
+    - ``few_shot`` (bool, default False): prepend TRL's four solved examples to the question.
     - ``max_tool_response`` (int, default 100): characters of a tool answer kept (TextEnvironment's
       ``max_tool_reponse``).
 

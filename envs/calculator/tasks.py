@@ -1,7 +1,7 @@
-"""Arithmetic tasks of the calculator study and the seed's few-shot prompt.
+"""Arithmetic tasks of the calculator study and TRL's few-shot prompt.
 
 A task is ``a op b`` with ``op`` in ``+ - *`` and ``a, b`` in [0, 50): whole numbers, as in TRL's
-``generate_data``, or with one decimal (``decimals=True``, as in the seed's prompt: ``13.1-3``).
+``generate_data``, or with one decimal (``decimals=True``, as in TRL's prompt: ``13.1-3``).
 Every task has an integer id, so a task can be replayed with ``reset(options={"task_id": i})``.
 """
 
@@ -15,7 +15,7 @@ OPERATORS = ("+", "-", "*")
 LIMIT = 50  # operands lie in [0, LIMIT)
 TOOL_NAME = "SimpleCalculatorTool"
 
-# The seed's system prompt, verbatim: four solved examples.
+# TRL's system prompt, verbatim: four solved examples.
 FEW_SHOT_PROMPT = """\
 What is 13.1-3?
 

@@ -36,7 +36,7 @@ class PeopleMemoryEnv(TextEnv):
 
     ## Description
     The in-tool vs in-weight memory study of *Provable Benefits of In-Tool Learning for Large
-    Language Models* (seed 000). A population of people (first x last names) has four attributes:
+    Language Models*. A population of people (first x last names) has four attributes:
     ``birth_date``, ``birth_place``, ``occupation``, ``current_address``. Each task asks one of
     them about one person with the paper's template, e.g. ``When was Alice Moreau born?``.
     In ``in_tool`` mode the agent may query the database; in ``in_weight`` mode it must answer

@@ -1,6 +1,6 @@
 """The PeopleMemory data: a population of fictional people with four attributes.
 
-Follows the in-tool learning paper's generator (seed 000): every pair of a first name and a last
+Follows the in-tool learning paper's generator: every pair of a first name and a last
 name is one person, in a seeded random order; each person has a birth date (D/M/YYYY with day
 1-28, month 1-12, year 1950-2000), a birth place (one of 7 countries), a current address (one of
 213 cities) and an occupation (one of 100). The pools are the project's own lists in ``names/``.

@@ -1,4 +1,4 @@
-"""The calculator study: a language model learns by reinforcement when to use a calculator (seed 003).
+"""The calculator study: a language model learns by reinforcement when to use a calculator.
 
 TRL's "learning to use a calculator" example, on today's libraries: a small LM that knows the
 format but mostly answers arithmetic from memory (pre-trained from scratch on
@@ -61,11 +61,11 @@ class CalculatorConfig:
     seeds: int = 1
     """PPO runs (seeds 0..seeds-1), all from the same starting model."""
     decimals: bool = False
-    """Operands with one decimal (the seed's prompt) instead of whole numbers."""
+    """Operands with one decimal (TRL's prompt) instead of whole numbers."""
     reward: str = "exact"
     """The env's reward: ``exact`` (1 within 0.01, else 0) or ``shaped`` (the early prototype)."""
     few_shot: bool = False
-    """Prepend the seed's four solved examples to every question (for a ``model`` read from disk)."""
+    """Prepend TRL's four solved examples to every question (for a ``model`` read from disk)."""
     max_turns: int = 4
     """Assistant turns before an episode is truncated."""
     model: str | None = None
@@ -107,7 +107,7 @@ def cpu_profile() -> CalculatorConfig:
 
 
 def paper_profile() -> CalculatorConfig:
-    """The seed's experiment: 10 seeds, decimals, the seed's batch of 256 episodes per step."""
+    """TRL's experiment: 10 seeds, decimals, its batch of 256 episodes per step."""
     config = cpu_profile()
     config.seeds, config.decimals = 10, True
     config.corpus = dataclasses.replace(config.corpus, transcripts=100_000)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from scenarios.memory import grids, study
+from scenarios.memory import grids, study, summaries
 from scenarios.spec import GridSpec, Scenario
 
 
@@ -63,18 +63,18 @@ GRIDS = [
         "memory_capacity",
         "people x width x mode: parameters needed for 95% recall vs facts, per mode",
         grids.capacity_profile,
-        grids.summarize_capacity,
+        summaries.summarize_capacity,
     ),
     _grid(
         "memory_ood",
         "accuracy on unseen people vs people trained on, per width and mode",
         grids.ood_profile,
-        grids.summarize_ood,
+        summaries.summarize_ood,
     ),
     _grid(
         "memory_compressibility",
         "in-weight parameters needed for 95% recall vs attribute correlation (1 - ALPHA)",
         grids.compressibility_profile,
-        grids.summarize_compressibility,
+        summaries.summarize_compressibility,
     ),
 ]

@@ -1,8 +1,9 @@
-"""The memory study's three grids (seed 000): capacity law, OOD generalization, compressibility.
+"""The memory study's three grids (the in-tool learning paper): capacity law, OOD, compressibility.
 
 Each grid is the product of its axes (mode x people x width x ALPHA x data seed); a cell trains
 one model with :func:`scenarios.memory.study.train_and_evaluate` and reports its recall (and OOD
-accuracy). The three grids differ in their axes and in how their table is summarised:
+accuracy). The three grids differ in their axes and in how their table is summarised
+(:mod:`scenarios.memory.summaries`):
 
 - ``memory_capacity``: the smallest parameter count reaching 95% recall per number of facts and
   mode (per data seed, then averaged, the paper's rule), the linear fit of in-weight parameters
@@ -25,12 +26,9 @@ from agents.model import check_width
 from envs.checks import check_choice, check_int, check_ints, check_number
 from envs.memory.env import MODES
 from learners.sft_config import SFTConfig
-from scenarios.figures import new_figure, save
 from scenarios.memory.study import (
     MemoryConfig,
     ModeConfig,
-    make_env,
-    ood_tasks,
     population_size,
     train_and_evaluate,
 )
@@ -176,198 +174,6 @@ def run_cell(grid: MemoryGridConfig, cell: dict[str, Any], out: Path, device: st
     return {**result, **by_attribute, "facts": 4 * cell["n_people"]}
 
 
-# --- summaries ------------------------------------------------------------------------------
-
-
-def smallest_reaching(rows: list[dict[str, Any]], threshold: float, by: tuple[str, ...]) -> list[dict]:
-    """Per group of ``by`` (data seed excluded), the smallest parameter count with recall >= threshold.
-
-    The paper's rule: the smallest count is found per data seed, then averaged over the seeds. A
-    group where some seed never reaches the threshold gets ``params_needed=None`` and says how
-    many seeds reached it.
-    """
-    groups: dict[tuple, dict[int, list[dict]]] = {}
-    for row in rows:
-        if row.get("status") != "ok":
-            continue
-        key = tuple(row[k] for k in by)
-        groups.setdefault(key, {}).setdefault(row["data_seed"], []).append(row)
-    summary = []
-    for key, seeds in sorted(groups.items()):
-        needed = [
-            min((r["params"] for r in seed_rows if r["recall"] >= threshold), default=None)
-            for seed_rows in seeds.values()
-        ]
-        reached = [n for n in needed if n is not None]
-        summary.append(
-            {
-                **dict(zip(by, key, strict=True)),
-                "params_needed": sum(reached) / len(reached) if len(reached) == len(needed) else None,
-                "seeds_reached": len(reached),
-                "seeds": len(needed),
-                "largest_tried": max(r["params"] for seed_rows in seeds.values() for r in seed_rows),
-            }
-        )
-    return summary
-
-
-def bits_per_fact(alpha: float = 1.0) -> float:
-    """Information in one fact with independent attributes: the mean of log2(pool size) over the
-    four attributes (a birth date is one of 28 x 12 x 51 days). Dependent data (ALPHA < 1) carry
-    less; this is the independent case's upper bound."""
-    from envs.memory.people import POOL_FILES, load_pool
-
-    sizes = [28 * 12 * 51] + [len(load_pool(file)) for file in POOL_FILES.values()]
-    return sum(math.log2(size) for size in sizes) / len(sizes)
-
-
-def summarize_capacity(grid: MemoryGridConfig, rows: list[dict[str, Any]], out: Path) -> dict[str, Any]:
-    """Parameters needed vs facts per mode, the in-weight linear fit and bits per parameter."""
-    import numpy as np
-
-    needed = smallest_reaching(rows, grid.threshold, ("mode", "facts"))
-    summary: dict[str, Any] = {"threshold": grid.threshold, "params_needed": needed}
-    fit_points = [(n["facts"], n["params_needed"]) for n in needed if n["mode"] == "in_weight"]
-    fit_points = [(f, p) for f, p in fit_points if p is not None]
-    if len(fit_points) >= 2:
-        facts, params = np.array(fit_points, dtype=float).T
-        slope, intercept = np.polyfit(facts, params, 1)
-        summary["in_weight_fit"] = {"params_per_fact": float(slope), "intercept": float(intercept)}
-    bits = bits_per_fact()
-    summary["bits_per_fact"] = bits
-    summary["bits_per_param"] = [
-        {"mode": n["mode"], "facts": n["facts"], "bits_per_param": n["facts"] * bits / n["params_needed"]}
-        for n in needed
-        if n["params_needed"]
-    ]
-    _plot_needed(
-        needed,
-        "facts",
-        "facts (4 per person)",
-        f"Parameters needed for {grid.threshold:.0%} recall",
-        out,
-        fit=summary.get("in_weight_fit"),
-    )
-    return summary
-
-
-def summarize_compressibility(
-    grid: MemoryGridConfig, rows: list[dict[str, Any]], out: Path
-) -> dict[str, Any]:
-    """Smallest model reaching the threshold vs the attributes' correlation (1 - ALPHA), and the
-    recall of each model size vs correlation (``<figure>_recall.png``).
-
-    The second view shows the effect below the threshold too: on a short training budget the
-    threshold can be crossed at the same coarse width for every ALPHA while recall at a fixed
-    size still climbs with correlation.
-    """
-    needed = smallest_reaching(rows, grid.threshold, ("mode", "n_people", "alpha"))
-    for n in needed:
-        n["correlation"] = round(1 - n["alpha"], 6)
-    _plot_needed(needed, "correlation", "correlation of attributes (1 - ALPHA)", "Compressibility", out)
-    by_size: dict[int, dict[float, list[float]]] = {}
-    for r in rows:
-        if r.get("status") == "ok":
-            by_size.setdefault(r["params"], {}).setdefault(round(1 - r["alpha"], 6), []).append(r["recall"])
-    recall = [
-        {"params": params, "correlation": correlation, "recall": sum(v) / len(v)}
-        for params, points in sorted(by_size.items())
-        for correlation, v in sorted(points.items())
-    ]
-    figure, axis = new_figure()
-    for params in sorted(by_size):
-        points = [(r["correlation"], r["recall"]) for r in recall if r["params"] == params]
-        axis.plot(*zip(*points, strict=True), marker="o", label=f"{params / 1000:.1f}K params")
-    axis.axhline(grid.threshold, color="gray", linestyle=":", label=f"{grid.threshold:.0%} recall")
-    axis.set_xlabel("correlation of attributes (1 - ALPHA)")
-    axis.set_ylabel("recall")
-    axis.set_ylim(0, 1.05)
-    axis.set_title("Recall vs correlation, per model size")
-    if recall:
-        axis.legend(fontsize=7)
-    save(figure, out.with_name(f"{out.stem}_recall.png"))
-    return {"threshold": grid.threshold, "params_needed": needed, "recall": recall}
-
-
-def summarize_ood(grid: MemoryGridConfig, rows: list[dict[str, Any]], out: Path) -> dict[str, Any]:
-    """OOD accuracy vs people trained on, per mode and width, above the random agent's floor."""
-    ok = [r for r in rows if r.get("status") == "ok" and r.get("ood_accuracy") is not None]
-    curves: dict[tuple[str, int], dict[int, list[float]]] = {}
-    for r in ok:
-        curves.setdefault((r["mode"], r["params"]), {}).setdefault(r["n_people"], []).append(
-            r["ood_accuracy"]
-        )
-    table = [
-        {"mode": mode, "params": params, "n_people": n, "ood_accuracy": sum(v) / len(v)}
-        for (mode, params), points in sorted(curves.items())
-        for n, v in sorted(points.items())
-    ]
-    floor = chance_floor(grid)
-    figure, axis = new_figure()
-    for (mode, params), points in sorted(curves.items()):
-        xs = sorted(points)
-        ys = [sum(points[x]) / len(points[x]) for x in xs]
-        axis.plot(
-            xs,
-            ys,
-            marker="o",
-            linestyle="-" if mode == "in_tool" else "--",
-            label=f"{mode} {params / 1000:.0f}K",
-        )
-    axis.axhline(floor, color="gray", linestyle=":", label="chance (random agent)")
-    axis.set_xscale("log", base=2)
-    axis.set_xlabel("people trained on")
-    axis.set_ylabel("accuracy on unseen people")
-    axis.set_ylim(0, 1.05)
-    axis.legend(fontsize=7, ncol=2)
-    save(figure, out)
-    return {"ood_accuracy": table, "chance": floor}
-
-
-def chance_floor(grid: MemoryGridConfig, episodes: int = 1000) -> float:
-    """The random agent's accuracy on unseen people (the paper's chance level)."""
-    from agents.evaluate import summarize
-    from agents.random_agent import RandomAgent
-    from agents.rollout import rollout
-
-    config = MemoryConfig(n_people=max(grid.people), ood_questions=episodes)
-    played = rollout(
-        make_env(config, "in_weight", "ood"), RandomAgent(), tasks=ood_tasks(config), num_envs=64
-    )
-    return summarize(played)["reward"]
-
-
-def _plot_needed(needed, x_key, x_label, title, out: Path, fit=None) -> None:
-    figure, axis = new_figure()
-    for mode in MODES:
-        points = [(n[x_key], n["params_needed"]) for n in needed if n["mode"] == mode and n["params_needed"]]
-        missed = [
-            (n[x_key], n["largest_tried"]) for n in needed if n["mode"] == mode and not n["params_needed"]
-        ]
-        if points:  # distinct markers and lines: the two modes can need the same parameters
-            style = {"marker": "s", "linestyle": "--"} if mode == "in_tool" else {"marker": "o"}
-            axis.plot(
-                *zip(*points, strict=True), label=f"{mode}", markersize=7 if mode == "in_tool" else 5, **style
-            )
-        if missed:
-            axis.scatter(*zip(*missed, strict=True), marker="^", label=f"{mode}: not reached (largest tried)")
-    if fit:
-        xs = sorted({n[x_key] for n in needed})
-        axis.plot(
-            xs,
-            [fit["params_per_fact"] * x + fit["intercept"] for x in xs],
-            color="gray",
-            linestyle=":",
-            label=f"in-weight fit: {fit['params_per_fact']:.1f} params/fact",
-        )
-    axis.set_xlabel(x_label)
-    axis.set_ylabel("parameters")
-    axis.set_title(title)
-    if axis.get_legend_handles_labels()[0]:  # nothing to label when no cell has finished
-        axis.legend(fontsize=7)
-    save(figure, out)
-
-
 # --- profiles -------------------------------------------------------------------------------
 
 
@@ -398,7 +204,7 @@ def _cpu_training(in_tool_widths: list[int] | None = None) -> dict[str, ModeTrai
 
 
 def _paper_training() -> dict[str, ModeTraining]:
-    """The seed's settings: batch 128, lr 1e-3, 100k steps for every cell."""
+    """The paper's settings: batch 128, lr 1e-3, 100k steps for every cell."""
     sft = SFTConfig(learning_rate=1e-3, batch_size=128, max_steps=100_000, warmup_steps=1000, save_steps=5000)
     return {"in_tool": ModeTraining(sft), "in_weight": ModeTraining(dataclasses.replace(sft))}
 
@@ -407,7 +213,7 @@ PAPER_PEOPLE = [2**k for k in range(1, 16)]  # 15 data set sizes, 2 .. 32,768 pe
 # 26 widths from 4 to 128 (the seed does not list the fine grid's spacing): every 4 up to 80, then every 8.
 PAPER_WIDTHS = list(range(4, 81, 4)) + list(range(88, 129, 8))
 PAPER_SEEDS = list(range(10))
-# The seed's compressibility widths for 1,000 people.
+# The paper's compressibility widths for 1,000 people.
 COMPRESSIBILITY_WIDTHS = list(range(4, 45, 4))
 
 

@@ -1,4 +1,4 @@
-"""The memory study: in-tool vs in-weight learning of N people's facts (seed 000's Section 5).
+"""The memory study: in-tool vs in-weight learning of N people's facts (the paper's Section 5).
 
 Two language models of the paper's family learn the same 4N facts: one learns to query the
 database (in-tool), one learns the answers themselves (in-weight). Both are trained with SFT on
@@ -117,7 +117,7 @@ def cpu_profile(n_people: int = 1000) -> MemoryConfig:
 
 
 def paper_profile(n_people: int = 1000) -> MemoryConfig:
-    """The seed's settings: 2 layers, 2 heads, batch 128, lr 1e-3, 100k steps (GPU)."""
+    """The paper's settings: 2 layers, 2 heads, batch 128, lr 1e-3, 100k steps (GPU)."""
     sft = SFTConfig(
         learning_rate=1e-3,
         batch_size=128,

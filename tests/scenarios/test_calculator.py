@@ -103,7 +103,7 @@ def test_a_local_model_path_is_used_with_the_calculator_template(tmp_path):
     results = run_calculator(config, tmp_path / "run", device="cpu")
     assert results["starting_model"] == str(tmp_path / "lm")
     first = next(iter(read_trajectories(tmp_path / "run" / "trajectories" / "eval_before_greedy.jsonl")))
-    assert first.messages[0]["content"].startswith("What is 13.1-3?")  # the seed's few-shot prompt
+    assert first.messages[0]["content"].startswith("What is 13.1-3?")  # TRL's few-shot prompt
 
 
 def test_cli_errors_name_the_key_and_the_path(tmp_path, capsys):

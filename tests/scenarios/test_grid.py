@@ -14,7 +14,9 @@ from envs.trajectory import read_trajectories
 from learners.sft_config import SFTConfig
 from scenarios.grid import SlurmOptions, main, run_grid
 from scenarios.memory import grids as memory_grids
-from scenarios.memory.grids import MemoryGridConfig, ModeTraining, smallest_reaching
+from scenarios.memory import summaries
+from scenarios.memory.grids import MemoryGridConfig, ModeTraining
+from scenarios.memory.summaries import smallest_reaching
 from scenarios.registry import GRIDS
 from scenarios.spec import GridSpec
 
@@ -245,7 +247,7 @@ def test_capacity_summary_fits_params_per_fact(tmp_path):
             ("in_tool", 1000, 20000), ("in_tool", 4000, 20000),
         ]
     ]  # fmt: skip
-    summary = memory_grids.summarize_capacity(MemoryGridConfig(), rows, tmp_path / "f.png")
+    summary = summaries.summarize_capacity(MemoryGridConfig(), rows, tmp_path / "f.png")
     assert summary["in_weight_fit"]["params_per_fact"] == pytest.approx(8.0)
     assert summary["in_weight_fit"]["intercept"] == pytest.approx(1000.0)
     # 28*12*51 birth dates, 7 countries, 213 cities, 100 occupations: 7.8 bits per fact.
@@ -261,7 +263,7 @@ def test_compressibility_summary_gives_params_needed_and_recall_per_size(tmp_pat
             (0.0, 1000, 0.97), (0.0, 2000, 1.0), (1.0, 1000, 0.4), (1.0, 2000, 0.96),
         ]
     ]  # fmt: skip
-    summary = memory_grids.summarize_compressibility(MemoryGridConfig(), rows, tmp_path / "c.png")
+    summary = summaries.summarize_compressibility(MemoryGridConfig(), rows, tmp_path / "c.png")
     needed = {n["correlation"]: n["params_needed"] for n in summary["params_needed"]}
     assert needed == {1.0: 1000, 0.0: 2000}  # fully dependent data need the smaller model
     assert {"params": 1000, "correlation": 0.0, "recall": 0.4} in summary["recall"]

@@ -1,4 +1,4 @@
-"""The calculator tool: the seed's arithmetic and rounding, and hostile text refused."""
+"""The calculator tool: TRL's arithmetic and rounding, and hostile text refused."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ from tools.calculator import Calculator, format_number
 @pytest.mark.parametrize(
     ("text", "answer"),
     [
-        ("13.1-3", "10.1"),  # the seed's prompt examples
+        ("13.1-3", "10.1"),  # TRL's prompt examples
         ("4*3", "12"),
         ("12.1+1", "13.1"),
         ("12.1-20", "-7.9"),
         ("14 + 34", "48"),
         ("-(2+3)*4", "-20"),
         ("10/4", "2.5"),
-        ("2/3", "0.67"),  # rounded to 2 decimals as the seed's tool_fn
+        ("2/3", "0.67"),  # rounded to 2 decimals as TRL's tool_fn
         ("0.1+0.2", "0.3"),
         ("-0.001", "0"),
     ],
@@ -61,5 +61,5 @@ def test_random_text_gives_a_bounded_number_or_a_tool_error(text):
         answer = Calculator()(text)
     except ToolError:
         return
-    # An answer is always a number as the seed formats it, inside the magnitude bound.
+    # An answer is always a number as TRL formats it, inside the magnitude bound.
     assert format_number(float(answer)) == answer and abs(float(answer)) <= 1e15
