@@ -7,6 +7,8 @@ process.
 
 from __future__ import annotations
 
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +110,17 @@ def markdown_table(values: dict[str, Any]) -> str:
     """A two-column markdown table of the options (TensorBoard's text tab renders it)."""
     rows = "\n".join(f"|{key}|{value}|" for key, value in values.items())
     return f"|param|value|\n|-|-|\n{rows}"
+
+
+@contextmanager
+def quiet_library_warnings():
+    """Silence, by message, the warnings TRL, PEFT and transformers print in every run that a user
+    can do nothing about: TRL 1.16 and PEFT call transformers' renamed gradient-checkpointing
+    methods (FutureWarnings from transformers), and TRL warns that ``rollout_func`` is
+    experimental (the PPO learner is built on it on purpose). Every other warning still shows."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=r"`(is_)?gradient_checkpointing\w*` is deprecated", category=FutureWarning
+        )
+        warnings.filterwarnings("ignore", message="You are using 'rollout_func'", category=UserWarning)
+        yield

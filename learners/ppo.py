@@ -41,9 +41,7 @@ from __future__ import annotations
 
 import os
 import time
-import warnings
 from collections.abc import Callable, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from statistics import fmean
 from typing import Any
@@ -61,7 +59,7 @@ from agents.lm_agent import LMAgent
 from agents.rollout import rollout
 from agents.tokenizers import attach_tokens, chat_messages
 from envs.trajectory import Trajectory, append_trajectories
-from learners.common import resolve_device, train_and_save, trainer_options
+from learners.common import quiet_library_warnings, resolve_device, train_and_save, trainer_options
 from learners.ppo_config import LR_SCHEDULES, PPOConfig
 
 
@@ -131,20 +129,6 @@ def train_ppo(
             callbacks=[TensorBoardCallback(writer), *callbacks],
         )
         return train_and_save(trainer, tokenizer, config, output_dir, writer, resume)
-
-
-@contextmanager
-def quiet_library_warnings():
-    """Silence, by message, the warnings TRL and transformers print in every PPO run that a user
-    can do nothing about: TRL 1.16 calls transformers' renamed gradient-checkpointing methods
-    (FutureWarnings from transformers), and warns that ``rollout_func`` is experimental (this
-    learner is built on it on purpose). Every other warning still shows."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings(
-            "ignore", message=r"`(is_)?gradient_checkpointing\w*` is deprecated", category=FutureWarning
-        )
-        warnings.filterwarnings("ignore", message="You are using 'rollout_func'", category=UserWarning)
-        yield
 
 
 def _keep_reference(model, folder: Path) -> None:

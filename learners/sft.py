@@ -36,7 +36,13 @@ from transformers.trainer_pt_utils import LengthGroupedSampler, get_length_group
 from agents.evaluate import play, summarize
 from agents.tokenizers import assistant_only_examples
 from envs.trajectory import Trajectory
-from learners.common import resolve_device, train_and_save, trainer_options, world_size
+from learners.common import (
+    quiet_library_warnings,
+    resolve_device,
+    train_and_save,
+    trainer_options,
+    world_size,
+)
 from learners.sft_config import PeftOptions, SFTConfig
 
 
@@ -71,7 +77,8 @@ def train_sft(
     device = resolve_device(device)
     output_dir = Path(output_dir)
     if config.peft is not None:
-        model = with_adapters(model, config.peft, device)
+        with quiet_library_warnings():
+            model = with_adapters(model, config.peft, device)
     examples = assistant_only_examples(tokenizer, [t.messages for t in trajectories])
     if not config.assistant_only_loss:  # causal LM: every token, the questions and tool answers too
         examples = [{"input_ids": e["input_ids"], "labels": e["input_ids"]} for e in examples]
