@@ -9,6 +9,7 @@ import envs  # noqa: F401
 from agents.oracle import OracleAgent
 from agents.rollout import rollout
 from envs.export import export_dataset, main
+from learners.common import quiet_library_warnings
 
 
 @pytest.fixture
@@ -55,15 +56,16 @@ def test_sft_trainer_takes_one_step_on_the_export(run_folder, tmp_path):
     )
     tokenizer = build_memory_tokenizer()
     model = build_model(len(tokenizer), layers=1, heads=2, width=16)
-    config = SFTConfig(
-        output_dir=str(tmp_path / "sft"),
-        max_steps=1,
-        per_device_train_batch_size=2,
-        report_to=[],
-        use_cpu=True,
-        save_strategy="no",
-        max_length=256,
-    )
+    with quiet_library_warnings():  # TRL's config calls transformers' renamed options
+        config = SFTConfig(
+            output_dir=str(tmp_path / "sft"),
+            max_steps=1,
+            per_device_train_batch_size=2,
+            report_to=[],
+            use_cpu=True,
+            save_strategy="no",
+            max_length=256,
+        )
     trainer = SFTTrainer(model=model, args=config, train_dataset=dataset, processing_class=tokenizer)
     result = trainer.train()
     assert result.global_step == 1 and result.training_loss > 0

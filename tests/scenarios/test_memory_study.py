@@ -67,7 +67,8 @@ def test_a_resume_never_trains_on_a_partial_oracle_file(tmp_path, monkeypatch):
     lines = complete.splitlines(keepends=True)
     oracle.write_text("".join(lines[: len(lines) // 2]) + lines[-1][:40])
     shutil.rmtree(out / "checkpoints")
-    again = train_and_evaluate(config, "in_weight", out, "cpu", resume=True)
+    with pytest.warns(UserWarning, match="torn last line"):
+        again = train_and_evaluate(config, "in_weight", out, "cpu", resume=True)
     assert trained_on == [4 * config.n_people, 4 * config.n_people]
     assert oracle.read_text() == complete  # played again, in the same order
     assert [t.task_id for t in read_trajectories(oracle)] == list(range(4 * config.n_people))
