@@ -281,6 +281,15 @@ def trained_model(config: MemoryConfig, mode: str, data: list, out: Path, device
     else:
         tokenizer = build_memory_tokenizer()
         model = build_model(len(tokenizer), config.layers, config.heads, mode_config.width)
+    if resume and (final / "adapter_config.json").exists():  # LoRA: the base as built, its adapter
+        from peft import PeftModel
+
+        from learners.common import quiet_library_warnings
+
+        print(f"[{mode}] already trained: {final}")
+        with quiet_library_warnings():
+            model = PeftModel.from_pretrained(model, str(final))
+        return model, tokenizer, None
     print(
         f"[{mode}] {parameter_count(model):,} parameters "
         f"({config.layers} layers, {config.heads} heads, width {mode_config.width})"

@@ -48,6 +48,25 @@ def test_a_run_without_ood_questions_reports_no_ood_accuracy(tmp_path, capsys):
     assert not (out / "trajectories" / "eval_in_tool_ood.jsonl").exists()
 
 
+def test_a_finished_lora_run_resumes_to_its_adapter_without_training_again(tmp_path, monkeypatch):
+    from learners.sft_config import PeftOptions
+
+    config = tiny()
+    config.in_weight.sft.peft = PeftOptions(r=2)
+    out = tmp_path / "run"
+    first = train_and_evaluate(config, "in_weight", out, "cpu")
+    assert (out / "checkpoints" / "in_weight" / "final" / "adapter_config.json").exists()
+    monkeypatch.setattr(learners.sft, "train_sft", lambda *a, **k: pytest.fail("trained again"))
+    again = train_and_evaluate(config, "in_weight", out, "cpu", resume=True)
+    assert again["train_seconds"] is None and again["params"] == first["params"]
+    assert again["recall"] == first["recall"] and again["recall_by_attribute"] == first["recall_by_attribute"]
+    played = [
+        [m["content"] for m in t.messages]
+        for t in read_trajectories(out / "trajectories" / "eval_in_weight_train.jsonl")
+    ]
+    assert played and all(len(p) == 2 for p in played)
+
+
 def test_a_resume_never_trains_on_a_partial_oracle_file(tmp_path, monkeypatch):
     config, out = tiny(), tmp_path / "run"
     trained_on = []
