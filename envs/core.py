@@ -236,7 +236,12 @@ class TextEnv(gym.Env[str, str]):
                 {"role": "tool", "tool_call_id": call_id, "name": call.tool, "content": answer}
             )
             answers.append(answer)
-        observation = to_observation("\n".join(answers), self.max_observation_chars)
+        # Each answer is already an observation; only several joined may need cutting again.
+        observation = (
+            answers[0]
+            if len(answers) == 1
+            else to_observation("\n".join(answers), self.max_observation_chars)
+        )
         return (
             observation,
             0.0,

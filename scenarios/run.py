@@ -94,7 +94,9 @@ def prepare_folder(out: Path, name: str, config: Any, resolved: dict[str, Any], 
     settings (the differences named). Under ``accelerate launch`` only the first process locks
     and checks; the others only run.
     """
-    if int(os.environ.get("RANK", "0")) != 0:
+    from learners.common import is_main_process
+
+    if not is_main_process():
         return open(os.devnull)
     out.mkdir(parents=True, exist_ok=True)
     lock = open(out / LOCK, "a+")
