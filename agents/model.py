@@ -6,8 +6,18 @@ import os
 from pathlib import Path
 
 
-def build_model(vocab_size: int, layers: int = 2, heads: int = 2, width: int = 64, max_length: int = 1024):
-    """A Llama decoder (RMSNorm, RoPE, SwiGLU, untied embeddings) from transformers' own classes.
+def build_model(
+    vocab_size: int,
+    layers: int = 2,
+    heads: int = 2,
+    width: int = 64,
+    max_length: int = 1024,
+    tie_embeddings: bool = False,
+):
+    """A Llama decoder (RMSNorm, RoPE, SwiGLU) from transformers' own classes.
+
+    Embeddings are untied unless ``tie_embeddings`` (one matrix for input and output, as in
+    Llama-3.2-1B/3B: a tool token's row is then both the signal it gives and the logit it gets).
 
     ``vocab_size`` is the tokenizer's (``len(tokenizer)``); its last id ends and pads sequences,
     as in toolgym's byte-level tokenizers. The MLP is 4x the width, so a 2-layer model over the
@@ -25,7 +35,7 @@ def build_model(vocab_size: int, layers: int = 2, heads: int = 2, width: int = 6
         num_attention_heads=heads,
         num_key_value_heads=heads,
         max_position_embeddings=max_length,
-        tie_word_embeddings=False,
+        tie_word_embeddings=tie_embeddings,
         attention_bias=False,
         mlp_bias=False,
         bos_token_id=None,

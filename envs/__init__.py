@@ -23,6 +23,12 @@ SPECS = (
         "entry_point": "envs.calculator.env:CalculatorEnv",
         "max_episode_steps": 4,
     },
+    # 4: TokMem caps an answer at 4 calls; a multi-turn episode needs a call turn and a final one.
+    {
+        "id": "toolgym/FunctionCalling-v0",
+        "entry_point": "envs.function_calling.env:FunctionCallingEnv",
+        "max_episode_steps": 4,
+    },
 )
 ENV_IDS = tuple(spec["id"] for spec in SPECS)
 

@@ -40,6 +40,7 @@ def pretrained_model(
     cache: str | os.PathLike,
     device: str = "auto",
     progress: bool = True,
+    model_options: dict[str, Any] | None = None,
 ):
     """The model pre-trained on ``make_corpus()``, trained on the first call and then read from ``cache``.
 
@@ -54,6 +55,8 @@ def pretrained_model(
         cache: folder of cached models.
         device: ``cpu``, ``cuda`` or ``auto``.
         progress: show a progress bar while training.
+        model_options: more keyword arguments of :func:`agents.model.build_model`
+            (``tie_embeddings``, ``max_length``); include them in ``settings`` too.
 
     Returns:
         ``(model, tokenizer, path)``: the final model and its tokenizer, loaded from ``path``.
@@ -66,7 +69,7 @@ def pretrained_model(
     if not (final / "config.json").exists():
         tokenizer = make_tokenizer()
         # Built before the corpus, from the global torch RNG, as the calculator's cache always was.
-        model = build_model(len(tokenizer), layers, heads, width)
+        model = build_model(len(tokenizer), layers, heads, width, **(model_options or {}))
         corpus = list(make_corpus())
         print(f"[pretrain] {len(corpus)} conversations, {parameter_count(model):,} params -> {folder}")
         folder.mkdir(parents=True, exist_ok=True)

@@ -7,11 +7,17 @@ from dataclasses import dataclass
 from envs.checks import check_choice, check_int, check_ints, check_number
 from learners.common import PRECISIONS
 
+PEFT_METHODS = ("lora", "tokens")
+
 
 @dataclass
 class PeftOptions:
-    """LoRA adapters instead of training every weight (PEFT); QLoRA with ``load_in_4bit``."""
+    """LoRA adapters instead of training every weight (PEFT); QLoRA with ``load_in_4bit``; or
+    only chosen embedding rows (``method="tokens"``: new tool tokens on a frozen model)."""
 
+    method: str = "lora"
+    """``lora``: LoRA adapters (and the ``trainable_token_indices`` rows); ``tokens``: only the
+    ``trainable_token_indices`` rows are trained (PEFT's ``TrainableTokensConfig``), no adapter."""
     r: int = 8
     """Rank of the LoRA matrices."""
     alpha: int = 16
@@ -22,12 +28,17 @@ class PeftOptions:
     """Module names given adapters (e.g. ``["q_proj", "v_proj"]`` or ``["all-linear"]``);
     None: PEFT's default for the architecture."""
     trainable_token_indices: list[int] | None = None
-    """Token ids whose embedding rows are trained as well (new tool tokens), all others frozen."""
+    """Token ids whose embedding rows are trained as well (new tool tokens), all others frozen.
+    With tied embeddings the output rows are the same tensor (PEFT ties the two)."""
+    token_learning_rate: float | None = None
+    """Learning rate of the trainable token rows (no weight decay on them); None: the learner's.
+    TokMem trains its tool tokens at 5e-3 and LoRA at 5e-5."""
     load_in_4bit: bool = False
     """QLoRA: the base model is loaded 4-bit quantised (bitsandbytes, CUDA only); see
     :func:`agents.model.load_model`."""
 
     def __post_init__(self):
+        check_choice("peft.method", self.method, PEFT_METHODS)
         check_int("peft.r", self.r, minimum=1)
         check_number("peft.alpha", self.alpha, minimum=0)
         check_number("peft.dropout", self.dropout, minimum=0, maximum=1)
@@ -40,6 +51,10 @@ class PeftOptions:
             )
         if self.trainable_token_indices is not None:
             check_ints("peft.trainable_token_indices", self.trainable_token_indices, minimum=0)
+        elif self.method == "tokens":
+            raise ValueError("peft.method='tokens' needs peft.trainable_token_indices (the rows to train)")
+        if self.token_learning_rate is not None:
+            check_number("peft.token_learning_rate", self.token_learning_rate, minimum=0)
         check_choice("peft.load_in_4bit", self.load_in_4bit, (False, True))
 
 

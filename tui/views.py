@@ -21,7 +21,12 @@ def message_widget(message: dict) -> Static:
     label = {"user": "user", "assistant": "assistant", "tool": f"{name or 'tool'} ->", "env": "env feedback"}[
         kind
     ]
-    widget = Static(Text(message.get("content", "")), classes=f"message {kind}")
+    text = Text(message.get("content", ""))
+    for call in message.get("tool_calls") or ():  # the calls as the env read them: names, not tokens
+        function = call.get("function", {})
+        arguments = json.dumps(function.get("arguments"), ensure_ascii=False)
+        text.append(f"\n-> {function.get('name')}({arguments})", style="bold cyan")
+    widget = Static(text, classes=f"message {kind}")
     widget.border_title = label
     return widget
 
