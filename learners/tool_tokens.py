@@ -83,8 +83,7 @@ class ToolTokenConfig:
 
     def round_sft(self, round_number: int, token_ids: Sequence[int], conversations: int) -> SFTConfig:
         """The SFT learner's options for round ``round_number`` (1-based) on ``conversations`` examples."""
-        epochs = self.epochs[min(round_number, len(self.epochs)) - 1]
-        steps = max(1, math.ceil(epochs * conversations / self.batch_size))
+        steps = round_steps(self.epochs, round_number, conversations, self.batch_size)
         with_lora = self.lora is not None and (round_number == 1 or not self.lora_first_round_only)
         peft = PeftOptions(
             **{
@@ -106,6 +105,13 @@ class ToolTokenConfig:
             precision=self.precision,
             peft=peft,
         )
+
+
+def round_steps(epochs: Sequence[int], round_number: int, conversations: int, batch_size: int) -> int:
+    """Optimisation steps of round ``round_number`` (1-based): its epochs (the last value of
+    ``epochs`` repeats for later rounds) over ``conversations`` at ``batch_size``."""
+    per_round = epochs[min(round_number, len(epochs)) - 1]
+    return max(1, math.ceil(per_round * conversations / batch_size))
 
 
 def initialize_tool_rows(model, token_ids: Sequence[int], seed: int = 0) -> None:

@@ -254,3 +254,24 @@ def test_damaged_and_wrongly_typed_records_show_what_is_wrong(trajectories, tmp_
         assert isinstance(app.screen, EpisodeList)
 
     run(TrajectoryApp(path), steps)
+
+
+def test_function_calling_replay_shows_tool_names_beside_the_tool_tokens(tmp_path):
+    from agents.tokenizers.function_calling import build_function_calling_tokenizer
+
+    make_env = lambda: gym.make("toolgym/FunctionCalling-v0", call_format="tokens")  # noqa: E731
+    played = rollout(make_env, OracleAgent(), 2)
+    path = tmp_path / "function_calling.jsonl"
+    append_trajectories(path, attach_tokens(build_function_calling_tokenizer(), played))
+    names = [call["function"]["name"] for call in played[0].messages[-1]["tool_calls"]]
+
+    async def steps(app, pilot):
+        await pilot.press("enter")
+        shown = " ".join(str(w.render()) for w in app.screen.query(".message"))
+        assert "<|reserved_special_token_" in shown  # what the model wrote
+        assert all(f"-> {name}(" in shown for name in names)  # and what it called
+        await pilot.press("t")
+        (tokens,) = app.screen.query(".tokens")
+        assert "<|reserved_special_token_" in str(tokens.render())
+
+    run(TrajectoryApp(path), steps)
