@@ -159,6 +159,7 @@ def run_method(
             record["eval"] = evaluate(method, config, data_dir, state["model"], tokenizer, number, out)
             folder.mkdir(parents=True, exist_ok=True)
             record_path.write_text(json.dumps(record, indent=2))
+            _log_scalars(out / "tb" / method, record)
         _report(method, record)
         rounds.append(record)
     return {"rounds": rounds}
@@ -261,6 +262,18 @@ def evaluate(method, config, data_dir, model, tokenizer, number, out) -> dict[st
         by_calls = {str(calls): s for calls, s in summarize(in_round, by="calls").items()}  # JSON keys
         result[f"round{test_round}"] = {**summary, "by_calls": by_calls}
     return result
+
+
+def _log_scalars(folder: Path, record: dict[str, Any]) -> None:
+    """The round's scores in TensorBoard (``eval/round<k>/<metric>`` against the round trained)."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    writer = SummaryWriter(str(folder))
+    for key, summary in record["eval"].items():
+        for metric in ("tool_f1", "arg_f1", "exact_match", "strict_match", "parse_errors"):
+            if key.startswith("round") and summary.get(metric) is not None:
+                writer.add_scalar(f"eval/{key}/{metric}", summary[metric], record["round"])
+    writer.close()
 
 
 def _report(method: str, record: dict[str, Any]) -> None:

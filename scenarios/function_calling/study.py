@@ -174,6 +174,11 @@ class FunctionCallingConfig:
         needed = self.rounds * self.tools_per_round + self.pretrain_tools + 1  # `search` is excluded
         check_int("n_apis", self.n_apis, minimum=needed)
         check_int("data_seed", self.data_seed, minimum=0)
+        if self.data_dir and not (Path(self.data_dir) / "manifest.json").is_file():
+            raise ValueError(
+                f"data_dir={self.data_dir!r} is not valid; it has no manifest.json "
+                "(write one with python -m envs.function_calling.generate --out DIR)"
+            )
         for key in ("width", "layers", "heads", "icl_k", "max_new_tokens", "eval_batch_size"):
             check_int(key, getattr(self, key), minimum=1)
         check_width("width", self.width, self.heads)

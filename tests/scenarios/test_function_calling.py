@@ -48,6 +48,7 @@ def test_every_method_runs_both_rounds_and_a_resumed_run_reads_them_back(tmp_pat
         assert set(rounds[0]["eval"]) == {"all", "round1"}
         assert 0.0 <= rounds[1]["eval"]["round2"]["tool_f1"] <= 1.0
         assert (out / "trajectories" / f"{name}_round2.jsonl").exists()
+        assert any((out / "tb" / name).iterdir())  # the rounds' scores in TensorBoard
     tokens, lora = results["methods"]["tool_tokens"]["rounds"], results["methods"]["lora"]["rounds"]
     assert tokens[1]["trainable_parameters"] == 3 * 16  # round 2: its three token rows only
     assert 0 < tokens[1]["trainable_parameters"] < lora[1]["trainable_parameters"]
@@ -100,6 +101,7 @@ def test_a_local_llama3_model_by_path_uses_its_reserved_tokens(tmp_path):
         ({"n_apis": 50}, "n_apis"),
         ({"rounds": 6, "n_apis": 600}, "tool tokens"),
         ({"width": 30, "heads": 4}, "width"),
+        ({"data_dir": "/nonexistent/fc"}, "data_dir='/nonexistent/fc' is not valid; it has no manifest.json"),
     ],
 )
 def test_bad_settings_are_refused_before_any_work(changes, message):

@@ -77,7 +77,10 @@ def test_profile_help_lists_each_scenarios_profiles(capsys):
         (["memory_1000", "--set", "widht=3"], "Allowed keys: n_people"),
         (["memory_1000", "--set", "n_people=many"], "n_people expects an int, got 'many'"),
         (["memory_1000", "--set", "n_people"], "key=value"),
-        (["memory_9"], "unknown scenario 'memory_9'; scenarios: calculator_ppo, function_calling_rounds, memory_1000"),
+        (
+            ["memory_9"],
+            "unknown scenario 'memory_9'; scenarios: calculator_ppo, function_calling_rounds, memory_1000",
+        ),
         (["memory_1000", "--profile", "gpu"], "profile 'gpu' is not valid"),
         (["memory_1000", "--resume"], "--resume needs --out"),
         (["memory_1000", "--out", "x", "--resume", "--fresh"], "--resume and --fresh exclude each other"),
