@@ -87,6 +87,17 @@ def load_model(path: str | os.PathLike, load_in_4bit: bool = False):
             ),
             device_map={"": 0},
         )
+    from transformers.utils import logging as transformers_logging
+
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-    model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, **options)
+    # transformers draws a "Loading weights" bar for every load: a study loads its models many
+    # times (each method, each round), and for these small ones the bar is noise. Off for this
+    # load only, the user's setting restored (envs/function_calling/retrieval.py does the same).
+    bar_was_on = transformers_logging.is_progress_bar_enabled()
+    transformers_logging.disable_progress_bar()
+    try:
+        model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, **options)
+    finally:
+        if bar_was_on:
+            transformers_logging.enable_progress_bar()
     return model, tokenizer
