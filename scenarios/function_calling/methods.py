@@ -89,16 +89,21 @@ def base_model(config, data_dir: Path, device: str):
         "model_options": MODEL_OPTIONS,
         **{key: dataclasses.asdict(config)[key] for key in ("width", "layers", "heads", "pretrain")},
     }
+    if config.pretrain_formats != ["json"]:  # added later: the default keeps its cache key
+        settings["pretrain_formats"] = config.pretrain_formats
 
     def corpus():
         # Every ``1 / described_every``-th conversation has its tools described (what the
         # in-context baseline reads), the others not (cheaper in bytes, and closer to what the
         # tool-token and LoRA models see: a query and the calls).
+        # The others take ``pretrain_formats`` in turn.
         tools = f"{first}-{last}"
         described = conversations(data_dir, tools, "train", "json", describe="gold", describe_k=config.icl_k)
-        plain = conversations(data_dir, tools, "train", "json")
-        every = config.described_every
-        return [d if i % every == 0 else p for i, (d, p) in enumerate(zip(described, plain, strict=True))]
+        plain = [conversations(data_dir, tools, "train", f) for f in config.pretrain_formats]
+        every, corpus = config.described_every, []
+        for i, conversation in enumerate(described):
+            corpus.append(conversation if i % every == 0 else plain[i % len(plain)][i])
+        return corpus
 
     model, tokenizer, path = pretrained_model(
         "function_calling", settings, corpus, build_function_calling_tokenizer,

@@ -133,6 +133,10 @@ class FunctionCallingConfig:
     """Tools of the pre-training corpus (the frequency ranks right after the rounds')."""
     pretrain_size: int = 20000
     """Pre-training conversations."""
+    pretrain_formats: list[str] = field(default_factory=lambda: ["json"])
+    """Call formats of the pre-training conversations without descriptions, taken in turn:
+    ``json``; adding ``tokens`` / ``text`` teaches the base to read tool tokens / aliases on the
+    pre-training tools (their own reserved tokens, after the study's)."""
     described_every: int = 4
     """Every n-th pre-training conversation has its tools described in the prompt (the gold ones
     and distractors, ``icl_k`` in all); the others are the query alone."""
@@ -171,6 +175,13 @@ class FunctionCallingConfig:
         check_int("pretrain_tools", self.pretrain_tools, minimum=1)
         check_int("pretrain_size", self.pretrain_size, minimum=1)
         check_int("described_every", self.described_every, minimum=1)
+        if not self.pretrain_formats or any(
+            f not in ("json", "tokens", "text") for f in self.pretrain_formats
+        ):
+            raise ValueError(
+                f"pretrain_formats={self.pretrain_formats!r} is not valid; "
+                "choose from ['json', 'tokens', 'text']"
+            )
         needed = self.rounds * self.tools_per_round + self.pretrain_tools + 1  # `search` is excluded
         check_int("n_apis", self.n_apis, minimum=needed)
         check_int("data_seed", self.data_seed, minimum=0)
@@ -184,6 +195,11 @@ class FunctionCallingConfig:
         check_width("width", self.width, self.heads)
         from agents.tokenizers.function_calling import MAX_TOOL_TOKENS
 
+        if "tokens" in self.pretrain_formats and needed - 1 > MAX_TOOL_TOKENS:
+            raise ValueError(
+                f"pretrain_formats with 'tokens' needs a token for every round and pre-training tool "
+                f"({needed - 1}); there are {MAX_TOOL_TOKENS}: lower pretrain_tools"
+            )
         if self.rounds * self.tools_per_round > MAX_TOOL_TOKENS:
             raise ValueError(
                 f"rounds x tools_per_round = {self.rounds * self.tools_per_round} tools is not valid; "

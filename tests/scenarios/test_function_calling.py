@@ -37,7 +37,8 @@ def tiny_config(tmp_path, **changes) -> FunctionCallingConfig:
 def test_every_method_runs_both_rounds_and_a_resumed_run_reads_them_back(tmp_path):
     out = tmp_path / "run"
     out.mkdir()
-    config = tiny_config(tmp_path)
+    # Pre-trained on every call format: the tool-token and alias conversations run through too.
+    config = tiny_config(tmp_path, pretrain_formats=["json", "tokens", "text"])
     results = run_function_calling(config, out, device="cpu")
     assert set(results["methods"]) == {"tool_tokens", "lora", "lora_replay", "icl"}
     for name, method in results["methods"].items():
@@ -101,6 +102,8 @@ def test_a_local_llama3_model_by_path_uses_its_reserved_tokens(tmp_path):
         ({"n_apis": 50}, "n_apis"),
         ({"rounds": 6, "n_apis": 600}, "tool tokens"),
         ({"width": 30, "heads": 4}, "width"),
+        ({"pretrain_formats": ["yaml"]}, "pretrain_formats"),
+        ({"pretrain_formats": ["json", "tokens"]}, "lower pretrain_tools"),
         ({"data_dir": "/nonexistent/fc"}, "data_dir='/nonexistent/fc' is not valid; it has no manifest.json"),
     ],
 )
