@@ -70,9 +70,7 @@ class ToolTokenConfig:
         if self.lora is not None and (not isinstance(self.lora, PeftOptions) or self.lora.method != "lora"):
             raise ValueError(f"lora={self.lora!r} is not valid; give LoRA options (method 'lora') or None")
         check_choice("lora_first_round_only", self.lora_first_round_only, (True, False))
-        check_ints("epochs", self.epochs, minimum=1)
-        if not self.epochs:
-            raise ValueError("epochs=[] is not valid; give the epochs of each round, e.g. [1, 3]")
+        check_ints("epochs", self.epochs, minimum=1)  # refuses [] too
         for key in ("batch_size", "logging_steps", "save_steps"):
             check_int(key, getattr(self, key), minimum=1)
         check_int("seed", self.seed, minimum=0)

@@ -197,9 +197,10 @@ def _lora_round(config, data_dir, tokenizer, state, number, first, last, folder,
     from learners.common import quiet_library_warnings
     from learners.sft import merge_adapters, train_sft
 
-    data = conversations(data_dir, f"{first}-{last}", "train", "text")
     replay = state.get("replay")
-    mixed = replay.mix(data) if replay else data  # drawn on resume too: the buffer's RNG stays in step
+    # Read to train, and on resume too when replaying: the buffer's RNG must stay in step.
+    data = conversations(data_dir, f"{first}-{last}", "train", "text") if replay or not load else []
+    mixed = replay.mix(data) if replay else data
     if replay:
         replay.add(data)
     model = state["model"]

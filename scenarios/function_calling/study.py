@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.model import check_width
-from envs.checks import check_choice, check_int
+from envs.checks import check_choice, check_int, check_ints, check_number
 from learners.sft_config import PeftOptions, SFTConfig
 from learners.tool_tokens import ToolTokenConfig, round_steps
 
@@ -64,12 +64,8 @@ class LoraBaselineConfig:
     def __post_init__(self):
         if isinstance(self.peft, dict):
             self.peft = PeftOptions(**self.peft)
-        from envs.checks import check_ints, check_number
-
         check_number("lora.learning_rate", self.learning_rate, minimum=0)
-        check_ints("lora.epochs", self.epochs, minimum=1)
-        if not self.epochs:
-            raise ValueError("lora.epochs=[] is not valid; give the epochs of each round, e.g. [1, 3]")
+        check_ints("lora.epochs", self.epochs, minimum=1)  # refuses [] too
         check_int("lora.batch_size", self.batch_size, minimum=1)
         check_number("lora.warmup_ratio", self.warmup_ratio, minimum=0, maximum=1)
         check_int("lora.replay_size", self.replay_size, minimum=1)
@@ -255,14 +251,13 @@ def run_function_calling(
     device = resolve_device(device)
     started = time.monotonic()
     data_dir = prepare_data(config, out)
-    base, tokenizer, origin = base_model(config, data_dir, device)
+    _, tokenizer, origin = base_model(config, data_dir, device)  # each method loads its own copy
     results: dict[str, Any] = {"device": device, "base_model": origin, "data": str(data_dir), "methods": {}}
     for method in config.methods:
         print(f"[{method}] {config.rounds} rounds", flush=True)
         results["methods"][method] = run_method(
             method, config, data_dir, origin, tokenizer, out, device, resume
         )
-    del base
     results["forgetting"] = forgetting(results["methods"])
     results["headline"] = headline(results["methods"], config.rounds)
     results["wall_seconds"] = round(time.monotonic() - started, 1)
