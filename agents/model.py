@@ -13,14 +13,17 @@ def build_model(
     width: int = 64,
     max_length: int = 1024,
     tie_embeddings: bool = False,
+    eos_token_id: int | None = None,
 ):
     """A Llama decoder (RMSNorm, RoPE, SwiGLU) from transformers' own classes.
 
     Embeddings are untied unless ``tie_embeddings`` (one matrix for input and output, as in
     Llama-3.2-1B/3B: a tool token's row is then both the signal it gives and the logit it gets).
 
-    ``vocab_size`` is the tokenizer's (``len(tokenizer)``); its last id ends and pads sequences,
-    as in toolgym's byte-level tokenizers. The MLP is 4x the width, so a 2-layer model over the
+    ``vocab_size`` is the tokenizer's (``len(tokenizer)``); ``eos_token_id`` (default: the last
+    id, as in toolgym's byte-level tokenizers) ends and pads sequences; give the tokenizer's, or
+    transformers rewrites the model's config at the first ``generate`` and says so.
+    The MLP is 4x the width, so a 2-layer model over the
     memory study's 260-token vocabulary has ``32 d^2 + 525 d`` parameters, the in-tool learning
     paper's family.
     """
@@ -39,8 +42,8 @@ def build_model(
         attention_bias=False,
         mlp_bias=False,
         bos_token_id=None,
-        eos_token_id=vocab_size - 1,
-        pad_token_id=vocab_size - 1,
+        eos_token_id=vocab_size - 1 if eos_token_id is None else eos_token_id,
+        pad_token_id=vocab_size - 1 if eos_token_id is None else eos_token_id,
     )
     return LlamaForCausalLM(config)
 

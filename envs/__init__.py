@@ -29,6 +29,12 @@ SPECS = (
         "entry_point": "envs.function_calling.env:FunctionCallingEnv",
         "max_episode_steps": 4,
     },
+    # A plan and its joiner turn, and each replan another two (max_replans is at most 2 here).
+    {
+        "id": "toolgym/TinyAgentPlanner-v0",
+        "entry_point": "envs.tinyagent.env:TinyAgentPlannerEnv",
+        "max_episode_steps": 6,
+    },
 )
 ENV_IDS = tuple(spec["id"] for spec in SPECS)
 

@@ -69,7 +69,8 @@ def pretrained_model(
     if not (final / "config.json").exists():
         tokenizer = make_tokenizer()
         # Built before the corpus, from the global torch RNG, as the calculator's cache always was.
-        model = build_model(len(tokenizer), layers, heads, width, **(model_options or {}))
+        options = {"eos_token_id": tokenizer.eos_token_id, **(model_options or {})}
+        model = build_model(len(tokenizer), layers, heads, width, **options)
         corpus = list(make_corpus())
         print(f"[pretrain] {len(corpus)} conversations, {parameter_count(model):,} params -> {folder}")
         folder.mkdir(parents=True, exist_ok=True)

@@ -143,7 +143,8 @@ def with_adapters(model, options: PeftOptions, device: str):
         r=options.r,
         lora_alpha=options.alpha,
         lora_dropout=options.dropout,
-        target_modules=options.target_modules,
+        # PEFT takes its "every linear layer but the head" shortcut as a string, not in a list.
+        target_modules="all-linear" if options.target_modules == ["all-linear"] else options.target_modules,
         trainable_token_indices=options.trainable_token_indices,
         task_type="CAUSAL_LM",
     )

@@ -78,3 +78,47 @@ def stop_at():
             return control
 
     return StopAt
+
+
+@pytest.fixture
+def tinyagent_data(tmp_path):
+    """A folder with TinyAgent's training_data.json and testing_data.json, in their structure
+    (``src/utils/data_utils.py``): one query each, with its plan and join points."""
+    import json
+
+    query = "Text Søren that I am late."
+    plan = '1. get_phone_number("Søren")\n2. send_sms(["$1"], "I am late")\n3. join()<END_OF_PLAN>'
+    prompt = [
+        {"role": "system", "content": "Tools: get_phone_number, send_sms ..."},
+        {"role": "user", "content": query},
+    ]
+    steps = [
+        {"tool_name": "get_phone_number", "tool_args": ["Søren"]},
+        {"tool_name": "send_sms", "tool_args": [["$1"], "I am late"]},
+        {"tool_name": "join", "tool_args": []},
+    ]
+    join = {"thought": "The message is sent.", "action": "Finish", "message": "Task completed!"}
+    points = [
+        {
+            "type": "plan",
+            "raw_input": prompt,
+            "raw_output": plan,
+            "parsed_output": steps,
+            "id": "p",
+            "index": 0,
+        },
+        {
+            "type": "join",
+            "raw_input": prompt,
+            "raw_output": "Thought: The message is sent.\nAction: Finish(Task completed!)",
+            "parsed_output": join,
+            "id": "j",
+            "index": 1,
+        },
+    ]
+    folder = tmp_path / "tinyagent-data"
+    folder.mkdir()
+    for name in ("training_data.json", "testing_data.json"):
+        data = {"q1": {"input": query, "output": points, "closest_5_queries": []}}
+        (folder / name).write_text(json.dumps(data, ensure_ascii=False))
+    return folder

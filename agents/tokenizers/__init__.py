@@ -8,7 +8,7 @@ conversations into token ids with the chat template's assistant mask, for every 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 TURN_END_KEY = "turn_end_tokens"
@@ -29,7 +29,6 @@ def byte_level_tokenizer(
     """
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers
     from tokenizers.pre_tokenizers import ByteLevel
-    from transformers import PreTrainedTokenizerFast
     from transformers.convert_slow_tokenizer import bytes_to_unicode
 
     # ByteLevel maps each byte to one printable unicode character (GPT-2's map); a BPE model with
@@ -41,6 +40,51 @@ def byte_level_tokenizer(
     backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
     backend.decoder = decoders.ByteLevel()
     backend.add_special_tokens(list(special_tokens))  # ids 256, 257, ... in this order
+    tokenizer = _fast_tokenizer(backend, eos, chat_template, extra, turn_ends)
+    ids = tokenizer.convert_tokens_to_ids(list(special_tokens))
+    expected = list(range(256, 256 + len(special_tokens)))
+    if ids != expected or len(tokenizer) != expected[-1] + 1:
+        raise RuntimeError(f"unexpected special token ids {ids} / vocabulary {len(tokenizer)}")
+    return tokenizer
+
+
+def bpe_tokenizer(
+    texts: Iterable[str],
+    vocab_size: int,
+    special_tokens: list[str],
+    eos: str,
+    chat_template: str,
+    extra: Sequence[str] = (),
+    turn_ends: Sequence[str] = (),
+):
+    """A byte-level BPE tokenizer trained on ``texts`` (the ``tokenizers`` library's trainer):
+    ``special_tokens`` (ids 0, 1, ... in order), the 256 bytes, then the merges, up to
+    ``vocab_size`` tokens in all. Any text encodes (there is no unknown token) and decodes back.
+
+    A study whose prompts are long (tool descriptions) trains one on its own generated text, so
+    a from-scratch model reads 3-4x fewer tokens than with bytes alone. ``eos``, ``extra`` and
+    ``turn_ends`` are as in :func:`byte_level_tokenizer`. Deterministic for the same ``texts``.
+    """
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    backend = Tokenizer(models.BPE())
+    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    backend.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=list(special_tokens),
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    backend.train_from_iterator(texts, trainer=trainer)
+    tokenizer = _fast_tokenizer(backend, eos, chat_template, extra, turn_ends)
+    return tokenizer
+
+
+def _fast_tokenizer(backend, eos: str, chat_template: str, extra: Sequence[str], turn_ends: Sequence[str]):
+    """The transformers tokenizer over a ``tokenizers`` backend: ``eos`` also pads, no BOS."""
+    from transformers import PreTrainedTokenizerFast
+
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=backend,
         bos_token=None,
@@ -52,11 +96,20 @@ def byte_level_tokenizer(
     )
     tokenizer.chat_template = chat_template
     declare_turn_ends(tokenizer, turn_ends)
-    ids = tokenizer.convert_tokens_to_ids(list(special_tokens))
-    expected = list(range(256, 256 + len(special_tokens)))
-    if ids != expected or len(tokenizer) != expected[-1] + 1:
-        raise RuntimeError(f"unexpected special token ids {ids} / vocabulary {len(tokenizer)}")
     return tokenizer
+
+
+ROLE_TEMPLATE = (
+    "{%- for message in messages -%}"
+    "{%- if message['role'] == 'assistant' -%}"
+    "<|assistant|>{% generation %}{{ message['content'] }}<|end|>{% endgeneration %}"
+    "{%- elif message['role'] == 'tool' -%}<|tool|>{{ message['content'] }}"
+    "{%- else -%}<|user|>{{ message['content'] }}{%- endif -%}"
+    "{%- endfor -%}"
+    "{%- if add_generation_prompt %}<|assistant|>{% endif -%}"
+)
+"""A chat template over ``<|user|>``, ``<|assistant|>``, ``<|tool|>`` and ``<|end|>``: each message
+its role token and content, the assistant's content and ``<|end|>`` its generation (loss) span."""
 
 
 def declare_turn_ends(tokenizer, tokens: Sequence[str]) -> None:

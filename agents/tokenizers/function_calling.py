@@ -12,7 +12,7 @@ with the ``{% generation %}`` marks the learners' loss mask needs.
 
 from __future__ import annotations
 
-from agents.tokenizers import byte_level_tokenizer, declare_turn_ends
+from agents.tokenizers import ROLE_TEMPLATE, byte_level_tokenizer, declare_turn_ends
 
 USER, ASSISTANT, TOOL, END = "<|user|>", "<|assistant|>", "<|tool|>", "<|end|>"
 RESERVED = "<|reserved_special_token_{}|>"
@@ -20,15 +20,7 @@ RESERVED = "<|reserved_special_token_{}|>"
 MAX_TOOL_TOKENS = 248
 MAX_LENGTH = 2048
 
-CHAT_TEMPLATE = (
-    "{%- for message in messages -%}"
-    "{%- if message['role'] == 'assistant' -%}"
-    "<|assistant|>{% generation %}{{ message['content'] }}<|end|>{% endgeneration %}"
-    "{%- elif message['role'] == 'tool' -%}<|tool|>{{ message['content'] }}"
-    "{%- else -%}<|user|>{{ message['content'] }}{%- endif -%}"
-    "{%- endfor -%}"
-    "{%- if add_generation_prompt %}<|assistant|>{% endif -%}"
-)
+CHAT_TEMPLATE = ROLE_TEMPLATE
 
 LLAMA3_HEADERS = ("<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>")
 TOKMEM_CHAT_TEMPLATE = (

@@ -754,6 +754,38 @@ def _date_pool() -> tuple[list[str], list[str]]:
     return train, heldout
 
 
+def open_value(param: Param, rng: random.Random):
+    """A fresh value of the parameter's shape, almost surely in no pool: each letter and digit of a
+    pool value redrawn (case and punctuation kept), a date in 1990-2039, a valid time.
+
+    A pre-training corpus drawn this way cannot be answered by recalling the pools' few values per
+    parameter, only by copying them from the query, which is what the study's held-out values need.
+    Enums and booleans keep their pools (their values are the schema's).
+    """
+    if param.type in ("bool", "enum"):
+        return rng.random() < 0.5 if param.type == "bool" else rng.choice(param.values)
+    if param.type == "list":
+        item = PARAMETER_POOL[param.item]
+        return [open_value(item, rng) for _ in range(rng.randint(2, 3))]
+    if param.type == "date":
+        return (date(1990, 1, 1) + timedelta(days=rng.randrange(50 * 365))).isoformat()
+    if param.type == "time":
+        return f"{rng.randrange(24):02d}:{rng.randrange(60):02d}"
+    template = str(rng.choice(param.values + param.heldout))
+    chars = []
+    for c in template:
+        if c.isdigit():
+            # a number's first digit is never 0 (JSON would drop it)
+            leading = param.type in ("int", "num") and (not chars or chars[-1:] == ["-"])
+            chars.append(rng.choice("123456789" if leading else string.digits))
+        elif c.isascii() and c.isalpha():
+            chars.append(rng.choice(string.ascii_uppercase if c.isupper() else string.ascii_lowercase))
+        else:
+            chars.append(c)
+    text = "".join(chars)
+    return _number(text) if param.type in ("int", "num") else text
+
+
 def _number(text: str) -> int | float:
     return float(text) if "." in text else int(text)
 

@@ -28,6 +28,7 @@ from envs.function_calling.apis import (
     PARAMETER_POOL,
     Api,
     catalogue,
+    open_value,
     render_value,
     slots,
 )
@@ -112,8 +113,9 @@ def _pick(pool: tuple, rng: random.Random, avoid: set):
     return rng.choice(options)
 
 
-def _sample_arguments(api: Api, phrasing: str, rng: random.Random, test: bool) -> dict:
-    """Values for the phrasing's slots: held-out values in test rows (where the pool has any), else train."""
+def _sample_arguments(api: Api, phrasing: str, rng: random.Random, test: bool, open_values: bool) -> dict:
+    """Values for the phrasing's slots: held-out values in test rows (where the pool has any), else
+    train; with ``open_values``, fresh values of each parameter's shape (``apis.open_value``)."""
     args: dict = {}
     used: set = set()  # no two parameters of one call share a value (origin != destination ...)
     for name in slots(phrasing):
@@ -121,6 +123,8 @@ def _sample_arguments(api: Api, phrasing: str, rng: random.Random, test: bool) -
         start = {"end_date": "start_date", "check_out": "check_in"}.get(name)
         if start in args:
             args[name] = (date.fromisoformat(args[start]) + timedelta(days=rng.randint(1, 10))).isoformat()
+        elif open_values:
+            args[name] = open_value(p, rng)
         elif p.type == "bool":
             args[name] = rng.random() < 0.5
         elif p.type == "enum":
@@ -150,16 +154,18 @@ def _lower_first(text: str) -> str:
     return text if text.startswith(("I ", "I'")) else text[:1].lower() + text[1:]
 
 
-def _row(api: Api, rng: random.Random, test: bool, multi_call_ratio: float) -> tuple[str, list[dict]]:
+def _row(
+    api: Api, rng: random.Random, test: bool, multi_call_ratio: float, open_values: bool
+) -> tuple[str, list[dict]]:
     phrasings = api.test_phrasings if test else api.train_phrasings
     phrasing = rng.choice(phrasings)
-    args = _sample_arguments(api, phrasing, rng, test)
+    args = _sample_arguments(api, phrasing, rng, test, open_values)
     query = render_query(api, phrasing, args)
     answers = [{"name": api.name, "arguments": args}]
     if rng.random() < multi_call_ratio:  # the same tool twice, as xLAM's "in Paris and in Rome" rows
         second = rng.choice(phrasings)
         for _ in range(10):
-            args2 = _sample_arguments(api, second, rng, test)
+            args2 = _sample_arguments(api, second, rng, test, open_values)
             if args2 != args:
                 break
         else:
@@ -182,6 +188,7 @@ def generate_rows(
     multi_call_ratio: float = 0.15,
     test_every: int = 10,
     max_distractors: int = 2,
+    open_values: bool = False,
 ) -> list[dict]:
     """xLAM rows (``tools``/``answers`` as lists) for every API, each with a ``"split"`` hint.
 
@@ -190,6 +197,7 @@ def generate_rows(
     Row ``j`` of an API is a test row when ``j % test_every == test_every - 1`` (5 of the first 50
     with the default, TokMem's 9%): it uses held-out phrasings and values, train rows never do.
     ``multi_call_ratio`` of the rows call the API twice; each row offers 0-``max_distractors`` other APIs.
+    ``open_values`` draws fresh values (``apis.open_value``) instead of the pools' (pre-training rows).
     """
     per_api = []
     for i, api in enumerate(apis):
@@ -197,7 +205,7 @@ def generate_rows(
         rows = []
         for j in range(samples_per_tool + (len(apis) - i) // 8):
             test = j % test_every == test_every - 1
-            query, answers = _row(api, rng, test, multi_call_ratio)
+            query, answers = _row(api, rng, test, multi_call_ratio, open_values)
             others = [k for k in rng.sample(range(len(apis)), min(len(apis), max_distractors + 1)) if k != i]
             offered = [_xlam_tool(apis[k]) for k in others[: rng.randint(0, max_distractors)]]
             offered.insert(rng.randint(0, len(offered)), _xlam_tool(api))
@@ -505,6 +513,8 @@ def generate(
     max_calls: int | None = 4,
     seed: int = 0,
     lowercase_later: bool = True,
+    pretrain_values: str = "pool",
+    pretrain_samples_per_tool: int | None = None,
 ) -> Path:
     """Write the whole study's data to ``out_dir`` and return it.
 
@@ -512,7 +522,14 @@ def generate(
     ``xlam_rows.json`` (the source rows, one per line, ``tools``/``answers`` JSON strings as on the
     Hub) and ``manifest.json``. The pretraining range has its own train size (its single-tool rows
     alone are ~45 per tool) and the rounds' test size.
+
+    The pretraining range's rows can be drawn apart from the rounds' (which they never change):
+    ``pretrain_values="open"`` gives them fresh values of each parameter's shape instead of the
+    pools' (``apis.open_value``: a base model trained on them must copy values from the query, not
+    recall them), and ``pretrain_samples_per_tool`` its own number of source rows per tool.
     """
+    if pretrain_values not in ("pool", "open"):
+        raise ValueError(f"pretrain_values={pretrain_values!r} is not valid; choose from ['pool', 'open']")
     ranges = [*rounds, *([pretrain] if pretrain else [])]
     apis = catalogue(n_apis, seed)
     rankable = sum(a.name != "search" for a in apis)
@@ -523,12 +540,26 @@ def generate(
                 f"range {first}-{last} needs {last} ranked tools; n_apis={n_apis} gives {rankable}"
             )
     rows = generate_rows(apis, samples_per_tool, seed)
+    pretrain_per_tool = pretrain_samples_per_tool or samples_per_tool
+    pretrain_rows = rows
+    if pretrain and (pretrain_values == "open" or pretrain_per_tool != samples_per_tool):
+        pretrain_rows = generate_rows(apis, pretrain_per_tool, seed, open_values=pretrain_values == "open")
+        # Rows per API fall with its catalogue index whatever the count, so the ranks are the same.
+        first, last = pretrain
+        if rank_tools(pretrain_rows)[first - 1 : last] != rank_tools(rows)[first - 1 : last]:
+            raise RuntimeError("the pretraining rows rank their tools unlike the rounds' rows")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for first, last in ranges:
-        size = pretrain_train_size if (first, last) == pretrain else train_size
+        is_pretrain = (first, last) == pretrain
         train, test, descriptions = tokmem_recipe(
-            rows, (first, last), samples_per_tool, size, test_size, max_calls, lowercase_later=lowercase_later
+            pretrain_rows if is_pretrain else rows,
+            (first, last),
+            pretrain_per_tool if is_pretrain else samples_per_tool,
+            pretrain_train_size if is_pretrain else train_size,
+            test_size,
+            max_calls,
+            lowercase_later=lowercase_later,
         )
         write_round(out, first, last, train, test, descriptions, max_calls)
     (out / "xlam_rows.json").write_text(
@@ -547,6 +578,8 @@ def generate(
         "pretrain_train_size": pretrain_train_size,
         "lowercase_later": lowercase_later,
     }
+    if pretrain_values != "pool" or pretrain_per_tool != samples_per_tool:  # older manifests lack them
+        manifest.update(pretrain_values=pretrain_values, pretrain_samples_per_tool=pretrain_per_tool)
     _dump(out / "manifest.json", manifest)
     return out
 

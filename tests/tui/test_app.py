@@ -275,3 +275,21 @@ def test_function_calling_replay_shows_tool_names_beside_the_tool_tokens(tmp_pat
         assert "<|reserved_special_token_" in str(tokens.render())
 
     run(TrajectoryApp(path), steps)
+
+
+def test_tinyagent_replay_shows_the_plan_each_observation_and_the_joiners_answer(tmp_path):
+    make_env = lambda: gym.make("toolgym/TinyAgentPlanner-v0", split="test")  # noqa: E731
+    played = rollout(make_env, OracleAgent(), 2)
+    path = tmp_path / "tinyagent.jsonl"
+    append_trajectories(path, played)
+    plan = played[0].messages[1]
+    tools = [m["name"] for m in played[0].messages if m["role"] == "tool"]
+
+    async def steps(app, pilot):
+        await pilot.press("enter")
+        shown = " ".join(str(w.render()) for w in app.screen.query(".message"))
+        assert "<END_OF_PLAN>" in shown and "Action: Finish(" in shown
+        assert all(f"-> {call['function']['name']}(" in shown for call in plan["tool_calls"])
+        assert shown.count("Observation ") >= len(tools)
+
+    run(TrajectoryApp(path), steps)
