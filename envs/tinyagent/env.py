@@ -97,7 +97,7 @@ class TinyAgentPlannerEnv(TextEnv):
     ## Rewards
     ``success``: TinyAgent's: 1.0 when the plan's DAG is isomorphic to the gold DAG by tool names
     and ``$`` dependencies (arguments ignored), else 0.0. ``info["scores"]`` also holds
-    ``state_success`` (the world after the plan equals the world after the gold plan), TaskBench's
+    ``state_success`` (that, and the world after the plan equals the world after the gold plan), TaskBench's
     ``node_f1`` and ``edge_f1``, ``join_finish`` (the joiner finished), ``parse_errors`` and
     ``replans``. A malformed plan scores 0 on all but ``parse_errors``.
 
@@ -304,7 +304,10 @@ class TinyAgentPlannerEnv(TextEnv):
         scores["node_f1"] = metrics.node_f1(self.plan, gold)[2]
         scores["edge_f1"] = metrics.edge_f1(self.plan, gold)[2]
         if "state_success" in scores:
-            scores["state_success"] = float(_canonical(self.desktop.world) == self._gold_run().world)
+            # With the DAG's success too: a read-only request (a phone number) leaves every world
+            # as it was, so equal worlds alone would credit any plan whose calls all failed.
+            same = _canonical(self.desktop.world) == self._gold_run().world
+            scores["state_success"] = float(same and scores["success"] == 1.0)
         return scores
 
     # TextEnv's step is replaced above; these keep its contract for the one-call API.
