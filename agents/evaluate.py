@@ -40,6 +40,7 @@ def play(
     step: int | None = None,
     tags: dict[str, str] | None = None,
     record_demonstrations: bool = False,
+    static_cache: bool = False,
 ) -> list[Trajectory]:
     """Play ``tasks`` with ``model``, tool answers fed live; return the episodes in task order.
 
@@ -58,6 +59,7 @@ def play(
         step: the training step the model is at, written into every record.
         tags: labels written into every record (e.g. ``{"split": "ood"}``).
         record_demonstrations: keep the env's oracle demonstration in each record.
+        static_cache: generate with a static KV cache (:class:`agents.lm_agent.LMAgent`).
 
     Returns:
         The trajectories, each with its ``token_ids``, ``tokens`` and ``loss_mask``.
@@ -75,6 +77,7 @@ def play(
         batch_size=batch_size,
         name=name or ("sampled" if sample else "greedy"),
         stop_strings=turn_ends,
+        static_cache=static_cache,
     )
     episodes = rollout(
         make_env,

@@ -36,7 +36,7 @@ def _lower_first(text: str) -> str:
 
 
 def pretraining_conversations(n: int, seed: int = 0, n_apis: int = 320) -> list[list[dict]]:
-    """``n`` conversations: a request over 1-3 APIs (4-13 described), its plan, observations, the joiner.
+    """``n`` conversations: a request over 1-3 APIs (3-11 described), its plan, observations, the joiner.
 
     Values are fresh for each row (``open_values``), so the base learns to copy them from the request.
     """
@@ -60,7 +60,7 @@ def pretraining_conversations(n: int, seed: int = 0, n_apis: int = 320) -> list[
                 properties = by_name[answer["name"]].parameters["properties"]
                 steps.append((answer["name"], tuple(answer["arguments"].get(p) for p in properties)))
         distractors = [a.name for a in rng.sample(apis, 16) if a.name not in names]
-        described = names + distractors[: rng.randint(3, 10)]
+        described = names + distractors[: rng.randint(2, 8)]
         rng.shuffle(described)
         prompt = planner_prompt([describe_api(by_name[name]) for name in described], query)
         messages = [{"role": "user", "content": prompt}, {"role": "assistant", "content": format_plan(steps)}]

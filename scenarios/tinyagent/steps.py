@@ -13,7 +13,7 @@ from typing import Any
 ENV_ID = "toolgym/TinyAgentPlanner-v0"
 DESCRIBE = ("all", "toolrag")
 # Bump when the pre-training corpus changes: cached base models are keyed by it.
-CORPUS_VERSION = 3
+CORPUS_VERSION = 4
 DATA_FILES = ("training_data.json", "testing_data.json")
 TOKENIZER_TASKS = 2000  # pre-training conversations the BPE tokenizer is trained on
 
@@ -134,7 +134,7 @@ def base_model(config, device: str):
     def corpus():
         return [
             Trajectory(env_id="pretrain", messages=m, reward=1.0, terminated=True, truncated=False)
-            for m in pretraining_conversations(config.pretrain_size)
+            for m in joiner_share(pretraining_conversations(config.pretrain_size), config.join_share)
         ]
 
     def tokenizer():
@@ -159,9 +159,24 @@ def training_conversations(config, toolrag: Path) -> list:
     if config.data:
         return tinyagent_conversations(Path(config.data) / DATA_FILES[0], config.train_tasks)
     cut = round(config.toolrag_share * config.train_tasks)
-    return oracle_conversations("train", range(cut), "toolrag", toolrag) + oracle_conversations(
+    episodes = oracle_conversations("train", range(cut), "toolrag", toolrag) + oracle_conversations(
         "train", range(cut, config.train_tasks)
     )
+    kept = joiner_share([e.messages for e in episodes], config.join_share)
+    for episode, messages in zip(episodes, kept, strict=True):
+        episode.messages = messages
+    return episodes
+
+
+def joiner_share(conversations: list[list[dict]], share: float) -> list[list[dict]]:
+    """The conversations with their joiner turn kept in an evenly spread ``share`` of them and the
+    rest cut after the plan: TinyAgent trains on separate plan and join samples, and most of what
+    success needs is in the plan, while the observations and the joiner's answer would double a
+    plan sample's tokens."""
+    return [
+        messages if int((i + 1) * share) > int(i * share) else messages[:2]
+        for i, messages in enumerate(conversations)
+    ]
 
 
 def tinyagent_conversations(path: Path, queries: int) -> list:
@@ -230,7 +245,7 @@ def _evaluate(config, model, tokenizer, toolrag, out, stage, describe, resume) -
         [{"task_id": i} for i in range(tasks)],
         max_new_tokens=config.max_new_tokens, batch_size=config.eval_batch_size, name=stage,
         path=out / "trajectories" / f"{stage}_{describe}.jsonl", run_id=out.name,
-        tags={"stage": stage, "describe": describe},
+        tags={"stage": stage, "describe": describe}, static_cache=True,
     )  # fmt: skip
     by_steps = {str(k): v for k, v in summarize(episodes, by="steps").items()}
     result = {"all": summarize(episodes), "by_steps": by_steps, "disagreements": _disagreements(episodes)}
@@ -284,7 +299,7 @@ def tokenizer_size(config) -> int:
 
 def settings_of(config) -> dict[str, Any]:
     """What the cached base model depends on (its cache key)."""
-    keys = ("pretrain_size", "vocab_size", "width", "layers", "heads", "pretrain")
+    keys = ("pretrain_size", "join_share", "vocab_size", "width", "layers", "heads", "pretrain")
     return {
         "corpus_version": CORPUS_VERSION,
         "tokenizer_conversations": tokenizer_size(config),

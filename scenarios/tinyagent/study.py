@@ -29,13 +29,13 @@ from scenarios.tinyagent.steps import DATA_FILES, describes
 
 
 def _pretrain_cpu() -> SFTConfig:
-    return SFTConfig(learning_rate=3e-3, batch_size=16, max_steps=800, warmup_steps=80, weight_decay=0.0)
+    return SFTConfig(learning_rate=3e-3, batch_size=16, max_steps=600, warmup_steps=60, weight_decay=0.0)
 
 
 def _lora_cpu() -> SFTConfig:
-    peft = PeftOptions(r=16, alpha=32, target_modules=["all-linear"])
+    peft = PeftOptions(r=32, alpha=64, target_modules=["all-linear"])
     return SFTConfig(
-        learning_rate=3e-3, batch_size=16, max_steps=1000, warmup_steps=50, weight_decay=0.0, peft=peft
+        learning_rate=4e-3, batch_size=16, max_steps=700, warmup_steps=50, weight_decay=0.0, peft=peft
     )
 
 
@@ -49,6 +49,10 @@ class TinyAgentConfig:
     """Test tasks evaluated (the fixed test set's first ones; 1,000 is all of it)."""
     toolrag_share: float = 0.5
     """Share of the training prompts that describe ToolRAG's tools (the others all 16)."""
+    join_share: float = 0.25
+    """Share of the training and pre-training conversations whose joiner turn (after the
+    observations) is trained too; the others end after the plan (TinyAgent's separate plan and
+    join samples: success is the plan's)."""
     toolrag_queries: int = 4000
     """Training requests ToolRAG's classifier is fitted on."""
     toolrag_recall: float = 0.95
@@ -60,11 +64,11 @@ class TinyAgentConfig:
     """A folder with TinyAgent's ``training_data.json`` and ``testing_data.json``: LoRA learns
     from its first ``train_tasks`` queries' plan and join points and is tested on the test file's
     plans, with their own prompts (so no ToolRAG here, and DAG success only)."""
-    pretrain_size: int = 12000
+    pretrain_size: int = 10000
     """Pre-training conversations over the other tools."""
     vocab_size: int = 2048
     """BPE vocabulary of the from-scratch base."""
-    width: int = 64
+    width: int = 128
     """Width of the from-scratch base."""
     layers: int = 3
     """Its decoder layers."""
@@ -90,6 +94,7 @@ class TinyAgentConfig:
             check_int(key, getattr(self, key), minimum=1)
         check_int("test_tasks", self.test_tasks, minimum=1, maximum=TEST_SIZE)
         check_number("toolrag_share", self.toolrag_share, minimum=0, maximum=1)
+        check_number("join_share", self.join_share, minimum=0, maximum=1)
         check_number("toolrag_recall", self.toolrag_recall, minimum=0, maximum=1)
         check_int("vocab_size", self.vocab_size, minimum=300)
         for key in ("width", "layers", "heads"):

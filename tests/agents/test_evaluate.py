@@ -38,6 +38,18 @@ def test_play_records_a_fresh_file_with_tokens_step_and_tags(tmp_path):
     assert [e.messages for e in read_trajectories(path)] == [e.messages for e in episodes]
 
 
+def test_a_static_cache_plays_the_same_greedy_turns_as_the_dynamic_one():
+    tokenizer = build_calculator_tokenizer()
+    torch.manual_seed(0)
+    model = build_model(len(tokenizer), width=16)
+    tasks = [{"task_id": i} for i in range(6)]  # prompts of different lengths: left padding
+    dynamic, static = (
+        play(model, tokenizer, calculator, tasks, max_new_tokens=12, static_cache=cache)
+        for cache in (False, True)
+    )
+    assert [e.messages for e in static] == [e.messages for e in dynamic]
+
+
 def record(reward, tool_calls, attribute, scores=None, agent="a"):
     return Trajectory(
         env_id="x", messages=[], reward=reward, terminated=True, truncated=False, agent=agent,

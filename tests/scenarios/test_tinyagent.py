@@ -114,6 +114,7 @@ def test_qlora_fine_tunes_a_4bit_local_model(tmp_path):
     [
         ({"test_tasks": 1001}, "test_tasks"),
         ({"toolrag_share": 1.5}, "toolrag_share"),
+        ({"join_share": -0.1}, "join_share"),
         ({"model": "/no/such/model"}, "model"),
         ({"width": 30, "heads": 4}, "width"),
         ({"data": "/no/such/folder"}, "data"),
@@ -137,3 +138,23 @@ def test_the_pretraining_corpus_plans_other_tools_without_dependencies():
         assert all(not step.deps for step in parsed.steps)
         assert plans.parse_join(messages[-1]["content"]).action == "Finish"
         assert [m["role"] for m in messages[2:-1]] == ["tool"] * len(parsed.calls())
+
+
+def test_a_share_of_the_training_conversations_keeps_its_joiner_turn():
+    from scenarios.tinyagent.steps import joiner_share
+
+    full = [
+        [
+            {"role": "user", "content": f"request {i}"},
+            {"role": "assistant", "content": '1. get_phone_number("Ana")\n2. join()<END_OF_PLAN>'},
+            {"role": "tool", "content": "Observation 1: +1 415 555 0123"},
+            {"role": "assistant", "content": "Thought: done.\nAction: Finish($1)"},
+        ]
+        for i in range(12)
+    ]
+    kept = joiner_share(full, 0.25)
+    assert [len(m) for m in kept].count(4) == 3  # a quarter, spread: not the first three
+    assert [len(m) for m in kept[:4]].count(4) == 1
+    assert all(m[:2] == f[:2] for m, f in zip(kept, full, strict=True))  # every plan turn stays
+    assert joiner_share(full, 1.0) == full
+    assert all(len(m) == 2 for m in joiner_share(full, 0.0))
