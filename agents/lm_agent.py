@@ -29,7 +29,7 @@ class LMAgent(Agent):
         static_cache: generate with transformers' static KV cache (``cache_implementation="static"``).
             The default dynamic cache copies every layer's keys and values at each new token; with
             long prompts in large batches on a CPU that copy is most of the time (a 1M-parameter
-            model, 250 prompts of 650 tokens: 2.5x faster static, ``bench/generation_cache.py``).
+            model, 250 prompts of 650 tokens: 2.3x faster static, ``bench/generation_cache.py``).
     """
 
     def __init__(

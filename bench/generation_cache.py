@@ -1,4 +1,4 @@
-"""Greedy test episodes per second of ``agents.evaluate.play`` with the dynamic and the static KV cache.
+"""Seconds of greedy test episodes with ``agents.evaluate.play`` on the dynamic and the static KV cache.
 
     python bench/generation_cache.py [--model PATH] [--tasks 250] [--width 128]
 
