@@ -35,6 +35,12 @@ SPECS = (
         "entry_point": "envs.tinyagent.env:TinyAgentPlannerEnv",
         "max_episode_steps": 6,
     },
+    # One continuation per episode: a turn the env cannot score (bytes, oversized) ends it unscored.
+    {
+        "id": "toolgym/TeacherDemo-v0",
+        "entry_point": "envs.teacher_demo.env:TeacherDemoEnv",
+        "max_episode_steps": 1,
+    },
 )
 ENV_IDS = tuple(spec["id"] for spec in SPECS)
 

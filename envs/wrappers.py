@@ -77,7 +77,7 @@ class RecordTrajectories(gym.Wrapper):
         scores = dict(getattr(base, "episode_scores", {}))
         return Trajectory(
             env_id=spec.id if spec else type(base).__name__,
-            env_kwargs=dict(spec.kwargs) if spec else {},
+            env_kwargs=recorded_kwargs(base, dict(spec.kwargs)) if spec else {},
             messages=messages,
             reward=self._return,
             terminated=bool(terminated),
@@ -95,3 +95,9 @@ class RecordTrajectories(gym.Wrapper):
             demonstration=base.demonstration() if self.record_demonstration else None,
             agent=self.agent,
         )
+
+
+def recorded_kwargs(env, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The env's arguments as a record keeps them: the env's own summary (``record_kwargs``) where
+    its arguments are objects no JSON holds (the TnD env's reward model and teacher), else as given."""
+    return env.record_kwargs(kwargs) if hasattr(env, "record_kwargs") else kwargs

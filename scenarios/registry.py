@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scenarios import calculator, function_calling, memory, tinyagent
+from scenarios import calculator, function_calling, memory, tinyagent, tnd
 from scenarios.spec import GridSpec, Scenario
 
-STUDIES = (memory, calculator, function_calling, tinyagent)
+STUDIES = (memory, calculator, function_calling, tinyagent, tnd)
 SCENARIOS: dict[str, Scenario] = {s.name: s for study in STUDIES for s in study.SCENARIOS}
 GRIDS: dict[str, GridSpec] = {g.name: g for study in STUDIES for g in getattr(study, "GRIDS", ())}
 
