@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -90,17 +91,26 @@ def load_model(path: str | os.PathLike, load_in_4bit: bool = False):
             ),
             device_map={"": 0},
         )
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    with quiet_transformers_bars():
+        model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, **options)
+    return model, tokenizer
+
+
+@contextmanager
+def quiet_transformers_bars():
+    """transformers' "Loading weights" and "Writing model shards" bars off inside the block.
+
+    transformers draws them for every load and save: a study loads and saves its small models
+    many times (each method, round, checkpoint), and there the bars are noise. The user's setting
+    is restored after (envs/embeddings.py does the same for its one load).
+    """
     from transformers.utils import logging as transformers_logging
 
-    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-    # transformers draws a "Loading weights" bar for every load: a study loads its models many
-    # times (each method, each round), and for these small ones the bar is noise. Off for this
-    # load only, the user's setting restored (envs/function_calling/retrieval.py does the same).
     bar_was_on = transformers_logging.is_progress_bar_enabled()
     transformers_logging.disable_progress_bar()
     try:
-        model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, **options)
+        yield
     finally:
         if bar_was_on:
             transformers_logging.enable_progress_bar()
-    return model, tokenizer

@@ -35,11 +35,11 @@ SPECS = (
         "entry_point": "envs.tinyagent.env:TinyAgentPlannerEnv",
         "max_episode_steps": 6,
     },
-    # One continuation per episode: a turn the env cannot score (bytes, oversized) ends it unscored.
+    # One continuation per episode; a turn the env cannot score (bytes, oversized) gets one retry.
     {
         "id": "toolgym/TeacherDemo-v0",
         "entry_point": "envs.teacher_demo.env:TeacherDemoEnv",
-        "max_episode_steps": 1,
+        "max_episode_steps": 2,
     },
 )
 ENV_IDS = tuple(spec["id"] for spec in SPECS)

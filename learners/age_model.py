@@ -100,7 +100,10 @@ def train_age_model(
 
 
 def save_age_model(model, tokenizer, folder: str | os.PathLike) -> None:
-    model.save_pretrained(folder)
+    from agents.model import quiet_transformers_bars
+
+    with quiet_transformers_bars():
+        model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
 
 
@@ -110,10 +113,11 @@ def load_age_model(folder: str | os.PathLike):
     folder = Path(folder)
     if not (folder / "config.json").exists():
         raise FileNotFoundError(f"no reward model at {folder} (config.json missing)")
-    return (
-        AutoModelForSequenceClassification.from_pretrained(folder, local_files_only=True),
-        AutoTokenizer.from_pretrained(folder, local_files_only=True),
-    )
+    from agents.model import quiet_transformers_bars
+
+    with quiet_transformers_bars():
+        model = AutoModelForSequenceClassification.from_pretrained(folder, local_files_only=True)
+    return model, AutoTokenizer.from_pretrained(folder, local_files_only=True)
 
 
 def age_scorer(model, tokenizer, cache_size: int = 65536):

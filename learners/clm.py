@@ -86,6 +86,8 @@ def train_clm(
     restarts from the last one. Returns the model."""
     from tqdm.auto import tqdm
 
+    from agents.model import quiet_transformers_bars
+
     folder = Path(folder)
     saved = sorted(
         int(p.name.split("-")[1]) for p in folder.glob("checkpoint-*") if (p / "config.json").exists()
@@ -96,7 +98,8 @@ def train_clm(
     start = 0
     if saved:  # resume: the weights of the last checkpoint, a fresh optimiser past its warm-up
         start = saved[-1]
-        model.load_state_dict(type(model).from_pretrained(folder / f"checkpoint-{start}").state_dict())
+        with quiet_transformers_bars():
+            model.load_state_dict(type(model).from_pretrained(folder / f"checkpoint-{start}").state_dict())
         for _ in range(start):
             scheduler.step()
         rng = np.random.default_rng([seed, start])
@@ -113,7 +116,9 @@ def train_clm(
         loss = clm_update(model, optimizer, scheduler, [sequences[i] for i in rows], tokenizer.pad_token_id)
         bar.set_postfix(loss=f"{loss:.3f}")
         if step in save_at:
-            model.save_pretrained(folder / f"checkpoint-{step}")
-    model.save_pretrained(folder / "final")
+            with quiet_transformers_bars():
+                model.save_pretrained(folder / f"checkpoint-{step}")
+    with quiet_transformers_bars():
+        model.save_pretrained(folder / "final")
     tokenizer.save_pretrained(folder / "final")
     return model

@@ -31,6 +31,7 @@ import torch
 from torch.utils.tensorboard import SummaryWriter
 
 from agents.continuation import ContinuationAgent
+from agents.model import quiet_transformers_bars
 from agents.oracle import OracleAgent
 from agents.rollout import rollout
 from envs.trajectory import Trajectory, append_trajectories
@@ -141,7 +142,8 @@ def train_tnd(
                 checkpoint, step, curves, model, head, clm_optimizer, clm_scheduler, rl_optimizer
             )
     writer.close()
-    model.save_pretrained(output_dir / "final")
+    with quiet_transformers_bars():
+        model.save_pretrained(output_dir / "final")
     tokenizer.save_pretrained(output_dir / "final")
     (output_dir / "curves.json").write_text(json.dumps({str(k): v for k, v in sorted(curves.items())}))
     checkpoint.unlink(missing_ok=True)

@@ -44,7 +44,8 @@ class TeacherDemoEnv(TextEnv):
     ## Action Space
     ``UnicodeText`` (up to 4096 characters): the continuation, words separated by spaces. Any
     string is an answer (an empty one too: the prompt alone is scored). Bytes, non-strings and
-    oversized turns are answered with a message, and the episode is truncated with reward 0.
+    oversized turns are answered with a message; after a second such turn the episode is
+    truncated with reward 0 (``max_episode_steps=2``).
 
     ## Observation Space
     ``UnicodeText``: the prompt after ``reset``; empty after the answer.

@@ -102,6 +102,7 @@ def reward_model(config: TnDStudyConfig, corpus: Corpus, tokenizer, teacher_fold
     from transformers import AutoModelForCausalLM
 
     from agents.continuation import ContinuationAgent
+    from agents.model import quiet_transformers_bars
     from envs.teacher_demo.corpus import prompt_of
     from learners.age_model import (
         age_scorer,
@@ -131,7 +132,8 @@ def reward_model(config: TnDStudyConfig, corpus: Corpus, tokenizer, teacher_fold
         print(f"[reward model] {len(steps)} teacher checkpoints x {len(prompts)} prompts -> {folder}")
         torch.manual_seed(0)
         for step in steps:
-            model = AutoModelForCausalLM.from_pretrained(teacher_folder / f"checkpoint-{step}").to(device)
+            with quiet_transformers_bars():
+                model = AutoModelForCausalLM.from_pretrained(teacher_folder / f"checkpoint-{step}").to(device)
             agent = ContinuationAgent(
                 model, tokenizer, max_new_tokens=config.tnd.max_new_tokens, top_k=config.tnd.top_k
             )

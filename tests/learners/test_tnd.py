@@ -1,0 +1,154 @@
+"""The TnD learner: the CLM/RL schedule, every variant, demonstration rewards, resume."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import gymnasium as gym
+import pytest
+import torch
+
+import envs  # noqa: F401
+from agents.continuation import ContinuationAgent
+from agents.model import build_model
+from agents.tokenizers.teacher_demo import build_teacher_demo_tokenizer, encode_sentence
+from envs.trajectory import read_trajectories
+from learners.tnd import train_tnd
+from learners.tnd_config import VARIANTS, TnDConfig
+from learners.value_ppo import ValuePPOConfig
+
+SENTENCES = [
+    "look at the ball !", "do you want the ball ?", "the doggy is big .", "where is the kitty ?",
+    "more juice please .", "the kitty is little .", "look at the doggy !", "do you want juice ?",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return build_teacher_demo_tokenizer(SENTENCES)
+
+
+def student(tokenizer, seed=0):
+    torch.manual_seed(seed)
+    model = build_model(len(tokenizer), layers=1, heads=2, width=16, eos_token_id=tokenizer.eos_token_id)
+    model.config.pad_token_id = tokenizer.pad_token_id
+    return model
+
+
+def make_env(reward_model=lambda text: float(len(text.split()))):
+    return lambda: gym.make(
+        "toolgym/TeacherDemo-v0", sentences=SENTENCES, prompt_words=2, reward_model=reward_model,
+        teacher=lambda prompt: "the ball !",
+    )  # fmt: skip
+
+
+def config(**changes):
+    base = TnDConfig(
+        max_steps=8, clm_batch_size=4, trials_per_step=4, max_new_tokens=4, save_steps=4,
+        logging_steps=2, clm_warmup_steps=1, ppo=ValuePPOConfig(learning_rate=1e-3, mini_batch_size=4),
+    )  # fmt: skip
+    return dataclasses.replace(base, **changes)
+
+
+def test_three_clm_steps_then_one_rl_step_and_clm_only_never_rl():
+    schedule = [config().is_rl_step(step) for step in range(1, 9)]
+    assert schedule == [False, False, False, True] * 2
+    assert not any(config(variant="clm").is_rl_step(step) for step in range(1, 9))
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_variant_trains_evaluates_and_records_its_kinds(variant, tokenizer, tmp_path):
+    model = student(tokenizer)
+    before = [p.detach().clone() for p in model.parameters()]
+    corpus = [encode_sentence(tokenizer, s) for s in SENTENCES]
+    seen = []
+    curves = train_tnd(
+        model, tokenizer, make_env(), corpus, config(variant=variant), tmp_path / "run",
+        evaluate=lambda m: seen.append(1) or {"ball": 1.0}, eval_steps=[1, 4, 8],
+        rollout_path=tmp_path / "rollouts.jsonl", progress=False,
+    )  # fmt: skip
+    assert sorted(curves) == [1, 4, 8] and len(seen) == 3
+    assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
+    assert (tmp_path / "run" / "final" / "config.json").exists() and (
+        tmp_path / "run" / "curves.json"
+    ).exists()
+    kinds = (
+        {r.tags["kind"] for r in read_trajectories(tmp_path / "rollouts.jsonl")}
+        if variant != "clm"
+        else set()
+    )
+    expected = {"tnd": {"trial", "demo"}, "clm": set(), "trial": {"trial"}, "demo": {"demo"},
+                "double_clm": {"trial", "demo"}}[variant]  # fmt: skip
+    assert kinds == expected
+
+
+def test_demonstrations_are_scored_by_the_reward_model_or_the_codes_constant(tokenizer, tmp_path):
+    corpus = [encode_sentence(tokenizer, s) for s in SENTENCES]
+    for demo_reward in ("model", "constant"):
+        path = tmp_path / f"{demo_reward}.jsonl"
+        train_tnd(
+            student(tokenizer), tokenizer, make_env(), corpus, config(variant="demo", demo_reward=demo_reward),
+            tmp_path / demo_reward, evaluate=dict, eval_steps=[], teacher_log_age=math.log(1000),
+            rollout_path=path, progress=False,
+        )  # fmt: skip
+        for record in read_trajectories(path):
+            text = f"{record.messages[0]['content']} the ball !"
+            expected = len(text.split()) if demo_reward == "model" else math.log(1000)
+            assert record.reward == pytest.approx(expected - math.log(record.step))
+    with pytest.raises(ValueError, match="teacher_log_age"):
+        train_tnd(student(tokenizer), tokenizer, make_env(), corpus, config(demo_reward="constant"),
+                  tmp_path / "x", evaluate=dict, eval_steps=[], progress=False)  # fmt: skip
+
+
+def test_a_killed_run_resumes_from_its_checkpoint(tokenizer, tmp_path):
+    corpus = [encode_sentence(tokenizer, s) for s in SENTENCES]
+    steps_evaluated = []
+
+    def evaluate_then_die(model):
+        steps_evaluated.append(len(steps_evaluated))
+        if len(steps_evaluated) == 3:
+            raise KeyboardInterrupt
+        return {"ball": float(len(steps_evaluated))}
+
+    with pytest.raises(KeyboardInterrupt):
+        train_tnd(student(tokenizer), tokenizer, make_env(), corpus, config(), tmp_path, evaluate=evaluate_then_die,
+                  eval_steps=[2, 4, 6, 8], progress=False)  # fmt: skip
+    assert (tmp_path / "checkpoint.pt").exists()
+    calls = []
+    curves = train_tnd(
+        student(tokenizer, seed=5), tokenizer, make_env(), corpus, config(), tmp_path,
+        evaluate=lambda m: calls.append(1) or {"ball": 0.0}, eval_steps=[2, 4, 6, 8], resume=True, progress=False,
+    )  # fmt: skip
+    assert len(calls) == 2  # steps 6 and 8: steps 2 and 4 came back from the checkpoint
+    assert curves[2] == {"ball": 1.0} and curves[4] == {"ball": 2.0} and sorted(curves) == [2, 4, 6, 8]
+    assert not (tmp_path / "checkpoint.pt").exists()
+
+
+def test_rl_steps_move_the_student_toward_what_the_reward_model_prefers(tokenizer, tmp_path):
+    """Trials that say "ball" are rewarded: after RL the student says it more often."""
+    ball = lambda text: 5.0 if "ball" in text.split()[2:] else 0.0  # noqa: E731  (the continuation)
+    corpus = [encode_sentence(tokenizer, s) for s in SENTENCES]
+    model = student(tokenizer, seed=1)
+    agent = ContinuationAgent(model, tokenizer, max_new_tokens=4, top_k=20)
+    prompts = ["look at", "do you", "where is", "the kitty"] * 50
+
+    def rate():
+        torch.manual_seed(0)
+        return sum("ball" in text.split() for text in agent.continue_texts(prompts)) / len(prompts)
+
+    before = rate()
+    learner = config(variant="trial", max_steps=60, clm_per_cycle=1, trials_per_step=32,
+                     clm_learning_rate=1e-9, ppo=ValuePPOConfig(learning_rate=1e-2, mini_batch_size=8))  # fmt: skip
+    train_tnd(
+        model,
+        tokenizer,
+        make_env(ball),
+        corpus,
+        learner,
+        tmp_path,
+        evaluate=dict,
+        eval_steps=[],
+        progress=False,
+    )
+    assert rate() > before + 0.2
