@@ -26,6 +26,7 @@ VERSION = 2
 
 # MacArthur-Bates CDI-like early words, one word each (the paper drops multi-word items such as
 # "all gone"): what children understand and say first.
+# fmt: off
 CDI_NOUNS = (
     "dog", "doggy", "cat", "kitty", "duck", "bird", "cow", "horse", "fish", "bear", "bunny", "pig",
     "sheep", "monkey", "lion", "frog", "ball", "book", "car", "truck", "train", "block", "doll",
@@ -34,13 +35,16 @@ CDI_NOUNS = (
     "mouth", "hand", "foot", "toe", "tummy", "hair", "mommy", "daddy", "baby", "grandma", "grandpa",
     "bath", "bed", "blanket", "cup", "spoon", "bottle", "chair", "door", "window", "table", "light",
     "tree", "flower", "sun", "moon", "house", "outside", "park", "toy",
-)  # fmt: skip
+)
 CDI_VERBS = (
     "eat", "drink", "go", "look", "see", "want", "give", "get", "play", "sleep", "sit", "open",
     "push", "read", "kiss", "hug", "run", "jump", "throw", "wash", "help", "come", "put", "find",
-)  # fmt: skip
+)
 CDI_ADJECTIVES = ("big", "little", "hot", "cold", "wet", "dirty", "yucky", "happy", "sleepy", "red", "blue")
-CDI_OTHER = ("more", "no", "yes", "up", "down", "bye", "hi", "uh", "oh", "please", "thank", "you", "mine", "here", "there")  # fmt: skip
+CDI_OTHER = (
+    "more", "no", "yes", "up", "down", "bye", "hi", "uh", "oh", "please", "thank", "you", "mine",
+    "here", "there",
+)
 CDI_WORDS = (*CDI_NOUNS, *CDI_VERBS, *CDI_ADJECTIVES, *CDI_OTHER)
 
 # The rest of the open classes: words a caregiver uses around the early ones.
@@ -61,12 +65,12 @@ NOUNS = (
     "lamp", "clock", "phone", "tv", "computer", "key", "rock", "stick", "leaf", "grass", "sand",
     "mud", "snow", "rain", "cloud", "sky", "hole", "bridge", "road", "farm", "zoo", "nest", "tower",
     "castle", "rocket", "robot", "monster", "fairy", "princess", "pirate", "cowboy", "helmet",
-    "sticker", "present", "birthday", "party", "game", "mess", "noise", "nap", "bedtime",
-    "morning", "night", "day", "minute", "time", "thing", "piece", "bit", "top", "bottom", "side",
-    "wagon", "tractor", "digger", "hammer", "spoonful", "seed", "worm", "ladybug", "penguin",
-    "whale", "shark", "octopus", "crab", "shell", "wave", "kite", "flag", "drawer", "shelf",
-    "rug", "mirror", "bandaid", "bump", "tickle", "snuggle", "lullaby",
-)  # fmt: skip
+    "sticker", "present", "birthday", "party", "game", "mess", "noise", "nap", "bedtime", "morning",
+    "night", "day", "minute", "time", "thing", "piece", "bit", "top", "bottom", "side", "wagon",
+    "tractor", "digger", "hammer", "spoonful", "seed", "worm", "ladybug", "penguin", "whale",
+    "shark", "octopus", "crab", "shell", "wave", "kite", "flag", "drawer", "shelf", "rug", "mirror",
+    "bandaid", "bump", "tickle", "snuggle", "lullaby",
+)
 VERBS = (
     *CDI_VERBS,
     "make", "take", "bring", "hold", "share", "wait", "stop", "listen", "say", "sing", "dance",
@@ -74,26 +78,35 @@ VERBS = (
     "brush", "cook", "bake", "cut", "pour", "spill", "fix", "break", "hide", "touch", "feel",
     "smell", "taste", "like", "love", "need", "try", "show", "tell", "ask", "fall", "fly", "swim",
     "walk", "ride", "drive", "wear", "change", "close", "turn", "watch", "count", "stack", "shake",
-)  # fmt: skip
+)
 ADJECTIVES = (
     *CDI_ADJECTIVES,
     "good", "nice", "pretty", "silly", "funny", "soft", "hard", "loud", "quiet", "fast", "slow",
     "yellow", "green", "purple", "pink", "white", "black", "brown", "round", "tiny", "huge", "new",
     "old", "clean", "sticky", "hungry", "tired", "sad", "scary", "yummy", "warm", "heavy", "empty",
     "full", "sweet", "gentle", "careful", "fluffy", "shiny", "bumpy", "messy", "special",
-)  # fmt: skip
-NAMES = ("emma", "liam", "olivia", "noah", "ava", "leo", "mia", "max", "lily", "sam", "zoe", "ben", "ruby", "jack")  # fmt: skip
+)
+NAMES = (
+    "emma", "liam", "olivia", "noah", "ava", "leo", "mia", "max", "lily", "sam", "zoe", "ben",
+    "ruby", "jack",
+)
 
 # Closed classes: few words, each frequent; drawn uniformly.
 DETERMINERS = ("the", "a", "your", "my", "this", "that", "his", "her", "our")
 OBJECT_PRONOUNS = ("it", "that", "this", "them", "him", "her")
+THING_PRONOUNS = ("it", "that", "this")
+"""Pronouns that can also be the subject of ``is`` (``it is hot``)."""
 SUBJECTS = {"you": "are", "we": "are", "i": "am", "he": "is", "she": "is", "they": "are"}
 """Subject pronouns and the auxiliary of their progressive (``we are running``)."""
 PREPOSITIONS = ("in", "on", "under", "behind", "near", "inside", "over", "by", "with")
 MODALS = ("can", "will", "should", "could")
 DIRECTIONS = ("up", "down", "in", "out", "away", "there", "here", "outside")
 ADVERBS = ("now", "again", "too", "please", "later", "today", "gently", "slowly", "all by yourself")
-INTERJECTIONS = ("uh oh", "oh no", "wow", "yay", "oops", "hi", "bye bye", "okay", "good job", "all done", "thank you", "yes", "no")  # fmt: skip
+INTERJECTIONS = (
+    "uh oh", "oh no", "wow", "yay", "oops", "hi", "bye bye", "okay", "good job", "all done",
+    "thank you", "yes", "no",
+)
+# fmt: on
 TAGS = ("okay", "right", "huh", "sweetie", "honey", "buddy")
 CAREGIVERS = ("mommy", "daddy", "grandma", "grandpa")
 
@@ -204,7 +217,7 @@ def _templates(w: _Lexicon):
         (2, lambda: f"{w.one(CAREGIVERS)} is {w.one(DIRECTIONS)} , {w.name()} ."),
         (4, lambda: f"is that {phrase()} ?"),
         (2, lambda: f"that is {phrase()} , {w.one(TAGS)} ?"),
-        (2, lambda: f"yes , {w.name()} , {w.one(OBJECT_PRONOUNS)} is {w.adj()} ."),
+        (2, lambda: f"yes , {w.name()} , {w.one(THING_PRONOUNS)} is {w.adj()} ."),
         (2, lambda: f"there is {phrase()} !"),
         (1, lambda: f"is that mine or {w.one(('yours', 'daddys', 'mommys'))} ?"),
         (3, lambda: f"{w.one(SUBJECTS)} {w.one(MODALS)} {w.verb()} {w.one(OBJECT_PRONOUNS)} ."),
@@ -214,7 +227,7 @@ def _templates(w: _Lexicon):
         (3, lambda: f"{w.adj()} {w.noun()} !"),
         (2, lambda: f"no , do not {w.verb()} {phrase()} ."),
         (1, lambda: f"shall we {w.verb()} {phrase()} and {w.verb()} {phrase()} ?"),
-        (1, lambda: f"do you want to {w.verb()} {phrase()} because {w.one(OBJECT_PRONOUNS)} is {w.adj()} ?"),
+        (1, lambda: f"do you want to {w.verb()} {phrase()} because {w.one(THING_PRONOUNS)} is {w.adj()} ?"),
         (2, lambda: f"here is {phrase()} for {w.name()} ."),
         (2, lambda: f"bye bye {w.noun()} ."),
         (2, lambda: f"did you {w.verb()} {phrase()} ?"),

@@ -12,7 +12,9 @@ from typing import Any
 import numpy as np
 
 from learners.pretrain import pretrain_key
-from scenarios.tnd.study import TnDStudyConfig
+
+# The stages take the study's config (scenarios.tnd.study.TnDStudyConfig), which imports them.
+TnDStudyConfig = Any
 
 
 @dataclass

@@ -81,7 +81,7 @@ def test_a_scripted_agent_is_rewarded_through_the_public_api(tmp_path):
 def test_bad_actions_are_answered_never_raised(action):
     env = make()
     env.reset(options={"task_id": 2})
-    observation, reward, terminated, truncated, _ = env.step(action)
+    observation, reward, terminated, _, _ = env.step(action)
     assert env.observation_space.contains(observation) and len(observation) <= MAX_OBSERVATION_CHARS
     assert math.isfinite(reward)
     if not terminated:  # an unscorable turn is answered; a second one ends the episode unscored
@@ -96,9 +96,13 @@ def test_a_reward_model_that_returns_nan_scores_zero():
 
 @pytest.mark.parametrize(
     ("kwargs", "options", "match"),
-    [({"prompt_words": 0}, {}, "prompt_words"), ({"sentences": []}, {}, "sentences"),
-     ({}, {"student_step": 0}, "student_step"), ({}, {"task_id": 99}, "task_id")],
-)  # fmt: skip
+    [
+        ({"prompt_words": 0}, {}, "prompt_words"),
+        ({"sentences": []}, {}, "sentences"),
+        ({}, {"student_step": 0}, "student_step"),
+        ({}, {"task_id": 99}, "task_id"),
+    ],
+)
 def test_bad_arguments_name_the_key(kwargs, options, match):
     with pytest.raises(ValueError, match=match):
         env = gym.make("toolgym/TeacherDemo-v0", **{"sentences": SENTENCES, **kwargs})

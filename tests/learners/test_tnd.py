@@ -19,9 +19,15 @@ from learners.tnd_config import VARIANTS, TnDConfig
 from learners.value_ppo import ValuePPOConfig
 
 SENTENCES = [
-    "look at the ball !", "do you want the ball ?", "the doggy is big .", "where is the kitty ?",
-    "more juice please .", "the kitty is little .", "look at the doggy !", "do you want juice ?",
-]  # fmt: skip
+    "look at the ball !",
+    "do you want the ball ?",
+    "the doggy is big .",
+    "where is the kitty ?",
+    "more juice please .",
+    "the kitty is little .",
+    "look at the doggy !",
+    "do you want juice ?",
+]
 
 
 @pytest.fixture(scope="module")
@@ -38,16 +44,25 @@ def student(tokenizer, seed=0):
 
 def make_env(reward_model=lambda text: float(len(text.split()))):
     return lambda: gym.make(
-        "toolgym/TeacherDemo-v0", sentences=SENTENCES, prompt_words=2, reward_model=reward_model,
+        "toolgym/TeacherDemo-v0",
+        sentences=SENTENCES,
+        prompt_words=2,
+        reward_model=reward_model,
         teacher=lambda prompt: "the ball !",
-    )  # fmt: skip
+    )
 
 
 def config(**changes):
     base = TnDConfig(
-        max_steps=8, clm_batch_size=4, trials_per_step=4, max_new_tokens=4, save_steps=4,
-        logging_steps=2, clm_warmup_steps=1, ppo=ValuePPOConfig(learning_rate=1e-3, mini_batch_size=4),
-    )  # fmt: skip
+        max_steps=8,
+        clm_batch_size=4,
+        trials_per_step=4,
+        max_new_tokens=4,
+        save_steps=4,
+        logging_steps=2,
+        clm_warmup_steps=1,
+        ppo=ValuePPOConfig(learning_rate=1e-3, mini_batch_size=4),
+    )
     return dataclasses.replace(base, **changes)
 
 
@@ -64,10 +79,17 @@ def test_every_variant_trains_evaluates_and_records_its_kinds(variant, tokenizer
     corpus = [encode_sentence(tokenizer, s) for s in SENTENCES]
     seen = []
     curves = train_tnd(
-        model, tokenizer, make_env(), corpus, config(variant=variant), tmp_path / "run",
-        evaluate=lambda m: seen.append(1) or {"ball": 1.0}, eval_steps=[1, 4, 8],
-        rollout_path=tmp_path / "rollouts.jsonl", progress=False,
-    )  # fmt: skip
+        model,
+        tokenizer,
+        make_env(),
+        corpus,
+        config(variant=variant),
+        tmp_path / "run",
+        evaluate=lambda m: seen.append(1) or {"ball": 1.0},
+        eval_steps=[1, 4, 8],
+        rollout_path=tmp_path / "rollouts.jsonl",
+        progress=False,
+    )
     assert sorted(curves) == [1, 4, 8] and len(seen) == 3
     assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
     assert (tmp_path / "run" / "final" / "config.json").exists() and (
@@ -78,8 +100,13 @@ def test_every_variant_trains_evaluates_and_records_its_kinds(variant, tokenizer
         if variant != "clm"
         else set()
     )
-    expected = {"tnd": {"trial", "demo"}, "clm": set(), "trial": {"trial"}, "demo": {"demo"},
-                "double_clm": {"trial", "demo"}}[variant]  # fmt: skip
+    expected = {
+        "tnd": {"trial", "demo"},
+        "clm": set(),
+        "trial": {"trial"},
+        "demo": {"demo"},
+        "double_clm": {"trial", "demo"},
+    }[variant]
     assert kinds == expected
 
 
@@ -88,17 +115,34 @@ def test_demonstrations_are_scored_by_the_reward_model_or_the_codes_constant(tok
     for demo_reward in ("model", "constant"):
         path = tmp_path / f"{demo_reward}.jsonl"
         train_tnd(
-            student(tokenizer), tokenizer, make_env(), corpus, config(variant="demo", demo_reward=demo_reward),
-            tmp_path / demo_reward, evaluate=dict, eval_steps=[], teacher_log_age=math.log(1000),
-            rollout_path=path, progress=False,
-        )  # fmt: skip
+            student(tokenizer),
+            tokenizer,
+            make_env(),
+            corpus,
+            config(variant="demo", demo_reward=demo_reward),
+            tmp_path / demo_reward,
+            evaluate=dict,
+            eval_steps=[],
+            teacher_log_age=math.log(1000),
+            rollout_path=path,
+            progress=False,
+        )
         for record in read_trajectories(path):
             text = f"{record.messages[0]['content']} the ball !"
             expected = len(text.split()) if demo_reward == "model" else math.log(1000)
             assert record.reward == pytest.approx(expected - math.log(record.step))
     with pytest.raises(ValueError, match="teacher_log_age"):
-        train_tnd(student(tokenizer), tokenizer, make_env(), corpus, config(demo_reward="constant"),
-                  tmp_path / "x", evaluate=dict, eval_steps=[], progress=False)  # fmt: skip
+        train_tnd(
+            student(tokenizer),
+            tokenizer,
+            make_env(),
+            corpus,
+            config(demo_reward="constant"),
+            tmp_path / "x",
+            evaluate=dict,
+            eval_steps=[],
+            progress=False,
+        )
 
 
 def test_a_killed_run_resumes_from_its_checkpoint(tokenizer, tmp_path):
@@ -112,14 +156,31 @@ def test_a_killed_run_resumes_from_its_checkpoint(tokenizer, tmp_path):
         return {"ball": float(len(steps_evaluated))}
 
     with pytest.raises(KeyboardInterrupt):
-        train_tnd(student(tokenizer), tokenizer, make_env(), corpus, config(), tmp_path, evaluate=evaluate_then_die,
-                  eval_steps=[2, 4, 6, 8], progress=False)  # fmt: skip
+        train_tnd(
+            student(tokenizer),
+            tokenizer,
+            make_env(),
+            corpus,
+            config(),
+            tmp_path,
+            evaluate=evaluate_then_die,
+            eval_steps=[2, 4, 6, 8],
+            progress=False,
+        )
     assert (tmp_path / "checkpoint.pt").exists()
     calls = []
     curves = train_tnd(
-        student(tokenizer, seed=5), tokenizer, make_env(), corpus, config(), tmp_path,
-        evaluate=lambda m: calls.append(1) or {"ball": 0.0}, eval_steps=[2, 4, 6, 8], resume=True, progress=False,
-    )  # fmt: skip
+        student(tokenizer, seed=5),
+        tokenizer,
+        make_env(),
+        corpus,
+        config(),
+        tmp_path,
+        evaluate=lambda m: calls.append(1) or {"ball": 0.0},
+        eval_steps=[2, 4, 6, 8],
+        resume=True,
+        progress=False,
+    )
     assert len(calls) == 2  # steps 6 and 8: steps 2 and 4 came back from the checkpoint
     assert curves[2] == {"ball": 1.0} and curves[4] == {"ball": 2.0} and sorted(curves) == [2, 4, 6, 8]
     assert not (tmp_path / "checkpoint.pt").exists()
@@ -138,8 +199,14 @@ def test_rl_steps_move_the_student_toward_what_the_reward_model_prefers(tokenize
         return sum("ball" in text.split() for text in agent.continue_texts(prompts)) / len(prompts)
 
     before = rate()
-    learner = config(variant="trial", max_steps=60, clm_per_cycle=1, trials_per_step=32,
-                     clm_learning_rate=1e-9, ppo=ValuePPOConfig(learning_rate=1e-2, mini_batch_size=8))  # fmt: skip
+    learner = config(
+        variant="trial",
+        max_steps=60,
+        clm_per_cycle=1,
+        trials_per_step=32,
+        clm_learning_rate=1e-9,
+        ppo=ValuePPOConfig(learning_rate=1e-2, mini_batch_size=8),
+    )
     train_tnd(
         model,
         tokenizer,
