@@ -59,11 +59,11 @@ def clm_update(model, optimizer, scheduler, sequences, pad_id: int, max_grad_nor
     return loss.item()
 
 
-def warmup_schedule(optimizer, warmup_steps: int):
+def warmup_schedule(optimizer, warmup_steps: int, done: int = 0):
     """A linear warm-up to the peak rate, then constant (the paper's decay over 500k steps is
-    near constant over the steps a run lasts)."""
+    near constant over the steps a run lasts); ``done``: steps a resumed run already took."""
     return torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min(1.0, (step + 1) / max(1, warmup_steps))
+        optimizer, lambda step: min(1.0, (step + done + 1) / max(1, warmup_steps))
     )
 
 
@@ -94,15 +94,13 @@ def train_clm(
     )
     rng = np.random.default_rng(seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.0)
-    scheduler = warmup_schedule(optimizer, warmup_steps)
     start = 0
     if saved:  # resume: the weights of the last checkpoint, a fresh optimiser past its warm-up
         start = saved[-1]
         with quiet_transformers_bars():
             model.load_state_dict(type(model).from_pretrained(folder / f"checkpoint-{start}").state_dict())
-        for _ in range(start):
-            scheduler.step()
         rng = np.random.default_rng([seed, start])
+    scheduler = warmup_schedule(optimizer, warmup_steps, done=start)
     save_at = set(save_at)
     bar = tqdm(
         range(start + 1, max_steps + 1),
