@@ -60,14 +60,11 @@ class ContinuationAgent(Agent):
         """The generated token ids of each prompt, up to (not including) ``eos``."""
         import torch
 
-        encoded = [self.prompt_ids(p) for p in prompts]
-        width = max(len(ids) for ids in encoded)
+        from agents.lm_agent import left_padded
+
         pad, eos = self.tokenizer.pad_token_id, self.tokenizer.eos_token_id
-        input_ids = torch.full((len(encoded), width), pad, dtype=torch.long)
-        attention_mask = torch.zeros((len(encoded), width), dtype=torch.long)
-        for row, ids in enumerate(encoded):  # left padding: every prompt ends at the same column
-            input_ids[row, width - len(ids) :] = torch.tensor(ids)
-            attention_mask[row, width - len(ids) :] = 1
+        input_ids, attention_mask = left_padded([self.prompt_ids(p) for p in prompts], pad)
+        width = input_ids.shape[1]
         options: dict[str, Any] = {"top_k": self.top_k, "top_p": 1.0} if self.do_sample else {}
         if self.suppress:
             options["suppress_tokens"] = self.suppress

@@ -68,13 +68,9 @@ class LMAgent(Agent):
         prompts = self.tokenizer.apply_chat_template(
             [list(c) for c in conversations], add_generation_prompt=True, tokenize=True, return_dict=False
         )
-        width = max(len(p) for p in prompts)
+        input_ids, attention_mask = left_padded(prompts, self.pad_id)
+        width = input_ids.shape[1]
         device = self.model.device
-        input_ids = torch.full((len(prompts), width), self.pad_id, dtype=torch.long)
-        attention_mask = torch.zeros((len(prompts), width), dtype=torch.long)
-        for row, prompt in enumerate(prompts):  # left padding: every prompt ends at the same column
-            input_ids[row, width - len(prompt) :] = torch.tensor(prompt)
-            attention_mask[row, width - len(prompt) :] = 1
         was_training = self.model.training
         self.model.eval()
         sampling = {"temperature": self.temperature, "top_p": self.top_p} if self.do_sample else {}
@@ -106,3 +102,17 @@ class LMAgent(Agent):
     def _cut_at_stop_string(self, text: str) -> str:
         ends = [text.index(stop) + len(stop) for stop in self.stop_strings if stop in text]
         return text[: min(ends)] if ends else text
+
+
+def left_padded(prompts: Sequence[Sequence[int]], pad_id: int):
+    """Input ids and attention mask of ``prompts`` padded on the left, so that every prompt ends at
+    the same column and generation continues each one from its own last token."""
+    import torch
+
+    width = max(len(p) for p in prompts)
+    input_ids = torch.full((len(prompts), width), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros((len(prompts), width), dtype=torch.long)
+    for row, prompt in enumerate(prompts):
+        input_ids[row, width - len(prompt) :] = torch.tensor(list(prompt))
+        attention_mask[row, width - len(prompt) :] = 1
+    return input_ids, attention_mask

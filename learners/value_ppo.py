@@ -85,18 +85,14 @@ class Batch:
 
 
 def make_batch(samples: list[tuple[list[int], list[int], float]], pad_id: int) -> Batch:
-    width = max(len(q) + len(r) for q, r, _ in samples)
-    n = len(samples)
-    input_ids = torch.full((n, width), pad_id, dtype=torch.long)
-    attention = torch.zeros((n, width), dtype=torch.long)
-    response = torch.zeros((n, width), dtype=torch.float)
+    from learners.clm import clm_batch
+
+    padded = clm_batch([query + answer for query, answer, _ in samples], pad_id, "cpu")
+    response = torch.zeros(padded["input_ids"].shape, dtype=torch.float)
     for row, (query, answer, _) in enumerate(samples):
-        ids = query + answer
-        input_ids[row, : len(ids)] = torch.tensor(ids)
-        attention[row, : len(ids)] = 1
-        response[row, len(query) : len(ids)] = 1.0
+        response[row, len(query) : len(query) + len(answer)] = 1.0
     scores = torch.tensor([score for _, _, score in samples], dtype=torch.float)
-    return Batch(input_ids, attention, response, scores)
+    return Batch(padded["input_ids"], padded["attention_mask"], response, scores)
 
 
 def forward(model, head: ValueHead, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -218,18 +217,14 @@ def run_tnd(config: TnDStudyConfig, out: Path, device: str = "auto", resume: boo
     runs = student_runs(config, corpus, tokenizer, scorer, demos, out, device, resume)
     results: dict[str, Any] = {
         "device": device,
-        "corpus": {k: v for k, v in corpus.report().items()},
+        "corpus": corpus.report(),
         "reward_model": fit,
         "corpus_version": CORPUS_VERSION,
     }
     results.update(summarize(config, corpus, runs))
     results["wall_seconds"] = round(time.monotonic() - started, 1)
-    (out / "results.json").write_text(json.dumps(results, indent=2, default=_finite))
+    (out / "results.json").write_text(json.dumps(results, indent=2))
     log_scalars(out / "tb", results)
     figures = draw(config, corpus, runs, results, out / "figures")
     print_summary(results, out, figures)
     return results
-
-
-def _finite(value):
-    return None if isinstance(value, float) and not math.isfinite(value) else value
