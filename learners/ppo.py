@@ -21,6 +21,8 @@ with a ``rollout_func`` that plays toolgym envs:
   ``rollouts_per_task`` episodes of the same task (GRPO's group baseline), divided by the group's
   standard deviation (``scale_rewards="group"``), the batch's (``"batch"``) or not at all
   (``"none"``). Every token of an episode gets its episode's advantage (rewards are terminal).
+  ``advantage="gae"`` trains instead with a value head and GAE, TRL 0.7's algorithm, in its own
+  loop on the same rollouts (:mod:`learners.ppo_gae`).
 
 **A step** is one optimiser update (TRL's ``global_step``). Each batch of rollouts
 (``tasks_per_step x rollouts_per_task`` episodes) serves ``ppo_epochs`` consecutive steps, so a
@@ -98,6 +100,13 @@ def train_ppo(
     device = resolve_device(device)
     output_dir = Path(output_dir)
     player = EnvRollouts(make_env, tasks, tokenizer, config, rollout_path)
+    writer = SummaryWriter(str(tb_dir or output_dir / "tb"))
+    if config.advantage == "gae":
+        from learners.ppo_gae import train_gae_ppo
+
+        return train_gae_ppo(
+            model, tokenizer, player, config, output_dir, writer, resume, device, progress, callbacks
+        )
     batch = config.tasks_per_step * config.rollouts_per_task
     with quiet_library_warnings():
         args = GRPOConfig(
@@ -116,7 +125,6 @@ def train_ppo(
         )
     if config.kl_coef > 0:
         _keep_reference(model, output_dir / "reference")
-    writer = SummaryWriter(str(tb_dir or output_dir / "tb"))
     with quiet_library_warnings():
         trainer = EnvGRPOTrainer(
             player,
@@ -187,6 +195,14 @@ class EnvRollouts:
 
     def __call__(self, prompts: list[str], trainer: GRPOTrainer) -> dict[str, list]:
         model = trainer.accelerator.unwrap_model(trainer.model)
+        return self.play(model, prompts, trainer.state.global_step, record=trainer.is_world_process_zero())
+
+    def play(
+        self, model, prompts: list[str], step: int, record: bool = True, logprobs: bool = True
+    ) -> dict[str, list]:
+        """Play the prompts' tasks with ``model`` (episodes recorded at ``step`` when ``record``);
+        the token streams as TRL's rollout function returns them (without ``logprobs`` when not
+        asked for: the GAE learner computes its own)."""
         config = self.config
         agent = LMAgent(
             model,
@@ -208,12 +224,12 @@ class EnvRollouts:
             # Episode k of this batch resets with seed base + k, base drawn from (run seed, episodes
             # played so far). The tasks are given, so the seed only reaches envs that draw from it.
             seed=int(np.random.SeedSequence([config.seed, self.played]).generate_state(1)[0]),
-            step=trainer.state.global_step,
+            step=step,
         )
         rollout_seconds = time.perf_counter() - started
         self.played += len(episodes)
         attach_tokens(self.tokenizer, episodes)
-        if self.rollout_path is not None and trainer.is_world_process_zero():
+        if self.rollout_path is not None and record:
             append_trajectories(self.rollout_path, episodes)
         streams = [split_prompt(self.tokenizer, episode) for episode in episodes]
         limit = config.max_completion_length
@@ -223,9 +239,7 @@ class EnvRollouts:
             [0] * len(m[:limit]) if cut else m[:limit]
             for (_, _, m), cut in zip(streams, self.cut, strict=True)
         ]
-        logprobs = sampling_logprobs(
-            model, [p for p, _, _ in streams], completion_ids, env_mask, config.temperature
-        )
+        prompt_ids = [p for p, _, _ in streams]
         self.generated = [sum(mask) for _, _, mask in streams]
         generated = sum(sum(mask) for mask in env_mask)
         self.stats = {
@@ -236,13 +250,17 @@ class EnvRollouts:
             "rollout/seconds": rollout_seconds,
             "rollout/cut_ratio": _mean(self.cut),
         }
-        return {
-            "prompt_ids": [p for p, _, _ in streams],
+        batch = {
+            "prompt_ids": prompt_ids,
             "completion_ids": completion_ids,
-            "logprobs": logprobs,
             "env_mask": env_mask,
             "env_reward": [e.reward for e in episodes],
         }
+        if logprobs:
+            batch["logprobs"] = sampling_logprobs(
+                model, prompt_ids, completion_ids, env_mask, config.temperature
+            )
+        return batch
 
 
 def split_prompt(tokenizer, episode: Trajectory) -> tuple[list[int], list[int], list[int]]:

@@ -8,6 +8,7 @@ from envs.checks import check_choice, check_int, check_number
 from learners.common import PRECISIONS
 
 SCALE_REWARDS = ("group", "batch", "none")
+ADVANTAGES = ("group", "gae")
 # PPOConfig.lr_schedule -> transformers' scheduler names (all start with the linear warm-up).
 LR_SCHEDULES = {"constant": "constant_with_warmup", "linear": "linear", "cosine": "cosine"}
 
@@ -35,9 +36,24 @@ class PPOConfig:
     """Clip range of the probability ratio."""
     kl_coef: float = 0.0
     """Weight of the KL penalty to the starting model (0: no reference model is kept)."""
+    advantage: str = "group"
+    """``group``: no value network, the episode's reward minus its group's mean (TRL 1.x's GRPO,
+    :mod:`learners.ppo`). ``gae``: a value head and GAE over the model's tokens, TRL 0.7's
+    ``PPOTrainer`` that TRL's calculator example was first trained with (:mod:`learners.ppo_gae`)."""
     scale_rewards: str = "group"
-    """Reward normalisation of the advantages: ``group`` (divide by the group's std), ``batch``
-    (by the batch's std) or ``none`` (centre only)."""
+    """Reward normalisation of the group advantages: ``group`` (divide by the group's std),
+    ``batch`` (by the batch's std) or ``none`` (centre only). ``gae`` whitens over the batch."""
+    vf_coef: float = 0.1
+    """``gae`` only: weight of the clipped value loss (TRL 0.7's 0.1)."""
+    cliprange_value: float = 0.2
+    """``gae`` only: clip range of the value prediction around its value at sampling time."""
+    gamma: float = 1.0
+    """``gae`` only: discount over the model's tokens."""
+    gae_lambda: float = 0.95
+    """``gae`` only: GAE's lambda."""
+    kl_target: float = 0.0
+    """``gae`` only: 0 keeps ``kl_coef`` fixed; above 0, TRL's adaptive controller moves the
+    coefficient (starting at ``kl_coef``) towards this KL per episode, in nats (TRL: 6)."""
     temperature: float = 1.0
     """Sampling temperature of the rollouts."""
     top_p: float = 1.0
@@ -74,7 +90,16 @@ class PPOConfig:
         for key in ("warmup_steps", "seed"):
             check_int(key, getattr(self, key), minimum=0)
         check_number("clip_epsilon", self.clip_epsilon, minimum=0, maximum=1)
-        check_number("kl_coef", self.kl_coef, minimum=0)
+        for key in ("kl_coef", "kl_target", "vf_coef", "cliprange_value"):
+            check_number(key, getattr(self, key), minimum=0)
+        check_number("gamma", self.gamma, minimum=0, maximum=1)
+        check_number("gae_lambda", self.gae_lambda, minimum=0, maximum=1)
+        check_choice("advantage", self.advantage, ADVANTAGES)
+        if self.kl_target > 0 and (self.advantage != "gae" or self.kl_coef == 0):
+            raise ValueError(
+                f"kl_target={self.kl_target} needs advantage='gae' and a starting kl_coef > 0 "
+                f"(got advantage={self.advantage!r}, kl_coef={self.kl_coef})"
+            )
         check_number("max_grad_norm", self.max_grad_norm, minimum=0)
         check_number("temperature", self.temperature, minimum=1e-6)
         check_number("top_p", self.top_p, minimum=1e-6, maximum=1)

@@ -6,15 +6,20 @@ critic-free, as :mod:`learners.ppo` uses), so the few parts written here follow 
 
 - **Value head**: dropout then a linear layer on the last hidden state (TRL's ``ValueHead``).
 - **Rewards**: per response token ``-kl_coef * (log pi - log pi_ref)`` (0 with ``kl_coef=0``, TnD's
-  setting), with the episode's score added on the last token.
+  setting), with the episode's score added on the last token. The coefficient is fixed, or, with
+  ``kl_target > 0``, TRL's adaptive controller (:class:`KLController`, 0.7 to 0.11).
 - **Advantages**: GAE over the response tokens (``gamma``, ``lam``), returns = advantages + values,
-  advantages whitened over the batch.
+  advantages whitened over the batch. A response may have gaps the model did not write (a tool's
+  answer inside a multi-turn episode): GAE runs over the model's tokens only, each bootstrapping
+  from the value of the next token the model writes (TRL 0.7 bootstrapped from 0 across a gap).
 - **Loss**: clipped policy loss plus ``vf_coef`` times the clipped value loss
   (``0.5 * max((v - R)^2, (clip(v, v_old +- cliprange_value) - R)^2)``), each a mean over
   response tokens, for ``ppo_epochs`` passes over shuffled minibatches.
 
-A sample is (query ids, response ids, score): queries and responses of any lengths, batched with
-right padding. Nothing here knows a study.
+A sample is (query ids, response ids, score) or (query ids, response ids, score, response mask),
+the mask 1 on the response tokens the policy wrote and 0 on those it did not (trained on, rewarded
+and valued: only the 1s); queries and responses of any lengths, batched with right padding.
+Nothing here knows a study.
 """
 
 from __future__ import annotations
@@ -48,7 +53,13 @@ class ValuePPOConfig:
     lam: float = 0.95
     """GAE's lambda."""
     kl_coef: float = 0.0
-    """Per-token KL penalty to the reference model (TnD removes it: 0)."""
+    """Per-token KL penalty to the reference model (TnD removes it: 0); with ``kl_target``, its
+    starting value (TRL's ``init_kl_coef``, 0.2 by default there)."""
+    kl_target: float = 0.0
+    """0: the KL coefficient stays ``kl_coef``. Above 0: TRL's adaptive controller moves it so the
+    KL of a response to the reference stays near this many nats (TRL's ``target``, 6 there)."""
+    kl_horizon: int = 10_000
+    """Samples over which the adaptive controller's coefficient may change by a factor e^0.2."""
     max_grad_norm: float = 1.0
     """Gradient clipping norm."""
 
@@ -56,10 +67,33 @@ class ValuePPOConfig:
         check_number("learning_rate", self.learning_rate, minimum=0)
         check_int("mini_batch_size", self.mini_batch_size, minimum=1)
         check_int("ppo_epochs", self.ppo_epochs, minimum=1)
-        for key in ("cliprange", "cliprange_value", "vf_coef", "kl_coef", "max_grad_norm"):
+        check_int("kl_horizon", self.kl_horizon, minimum=1)
+        for key in ("cliprange", "cliprange_value", "vf_coef", "kl_coef", "kl_target", "max_grad_norm"):
             check_number(key, getattr(self, key), minimum=0)
+        if self.kl_target > 0 and self.kl_coef == 0:
+            raise ValueError(
+                f"kl_target={self.kl_target} needs a starting kl_coef > 0 (the adaptive controller "
+                "scales the coefficient; from 0 it stays 0)"
+            )
         check_number("gamma", self.gamma, minimum=0, maximum=1)
         check_number("lam", self.lam, minimum=0, maximum=1)
+
+
+class KLController:
+    """The KL coefficient: fixed, or TRL's ``AdaptiveKLController`` (Ziegler et al. 2019).
+
+    After each batch the adaptive controller multiplies the coefficient by
+    ``1 + clip(kl / target - 1, -0.2, 0.2) * samples / horizon``, where ``kl`` is the batch's mean
+    KL of a response (summed over its tokens) measured before the update.
+    """
+
+    def __init__(self, config: ValuePPOConfig):
+        self.value, self.target, self.horizon = config.kl_coef, config.kl_target, config.kl_horizon
+
+    def update(self, kl: float, samples: int) -> None:
+        if self.target > 0:
+            error = min(max(kl / self.target - 1, -0.2), 0.2)
+            self.value *= 1 + error * samples / self.horizon
 
 
 class ValueHead(nn.Module):
@@ -84,14 +118,16 @@ class Batch:
     scores: torch.Tensor
 
 
-def make_batch(samples: list[tuple[list[int], list[int], float]], pad_id: int) -> Batch:
+def make_batch(samples: list[tuple], pad_id: int) -> Batch:
+    """Samples (query, response, score[, response mask]) padded on the right."""
     from learners.clm import clm_batch
 
-    padded = clm_batch([query + answer for query, answer, _ in samples], pad_id, "cpu")
+    padded = clm_batch([sample[0] + sample[1] for sample in samples], pad_id, "cpu")
     response = torch.zeros(padded["input_ids"].shape, dtype=torch.float)
-    for row, (query, answer, _) in enumerate(samples):
-        response[row, len(query) : len(query) + len(answer)] = 1.0
-    scores = torch.tensor([score for _, _, score in samples], dtype=torch.float)
+    for row, (query, answer, _, *mask) in enumerate(samples):
+        written = torch.tensor(mask[0], dtype=torch.float) if mask else 1.0
+        response[row, len(query) : len(query) + len(answer)] = written
+    scores = torch.tensor([sample[2] for sample in samples], dtype=torch.float)
     return Batch(padded["input_ids"], padded["attention_mask"], response, scores)
 
 
@@ -131,16 +167,19 @@ def gae(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Generalised advantage estimates and returns over the masked (response) positions.
 
-    Masked-out positions contribute no reward and no value, so a response's last token bootstraps
-    from 0 (the episode ends there).
+    Masked-out positions are skipped: they contribute no reward and no value, and a position
+    bootstraps from the value of the next masked-in one, so a gap inside a response (a tool's
+    answer) is stepped over and a response's last token bootstraps from 0 (the episode ends there).
     """
     values = values * mask
     advantages = torch.zeros_like(rewards)
     running = torch.zeros(rewards.shape[0])
+    next_value = torch.zeros(rewards.shape[0])
     for t in reversed(range(rewards.shape[1])):
-        next_value = values[:, t + 1] if t + 1 < rewards.shape[1] else torch.zeros_like(running)
+        inside = mask[:, t] > 0
         delta = rewards[:, t] + gamma * next_value - values[:, t]
-        running = (delta + gamma * lam * running) * mask[:, t] + running * (1 - mask[:, t])
+        running = torch.where(inside, delta + gamma * lam * running, running)
+        next_value = torch.where(inside, values[:, t], next_value)
         advantages[:, t] = running * mask[:, t]
     return advantages, advantages + values
 
@@ -171,16 +210,21 @@ def ppo_step(
     model,
     head: ValueHead,
     optimizer: torch.optim.Optimizer,
-    samples: list[tuple[list[int], list[int], float]],
+    samples: list[tuple],
     config: ValuePPOConfig,
     pad_id: int,
     generator: torch.Generator | None = None,
     reference=None,
+    scheduler=None,
+    kl_controller: KLController | None = None,
 ) -> dict[str, float]:
     """One PPO update of ``model`` and ``head`` on ``samples``; returns the mean statistics.
 
-    ``reference`` (a frozen copy of the starting model) is needed only with ``kl_coef > 0``.
+    ``reference`` (a frozen copy of the starting model) is needed only with ``kl_coef > 0``;
+    ``scheduler`` (a learning-rate scheduler) is stepped after every optimiser step;
+    ``kl_controller`` holds the KL coefficient across updates (default: ``config.kl_coef``, fixed).
     """
+    kl_controller = kl_controller or KLController(config)
     device = next(model.parameters()).device
     batch = make_batch(samples, pad_id)
     batch = Batch(
@@ -190,12 +234,13 @@ def ppo_step(
     with torch.no_grad():
         old_logprobs, old_values = forward(model, head, batch)
         kl = torch.zeros_like(old_logprobs)
-        if config.kl_coef > 0:
+        if kl_controller.value > 0:
             if reference is None:
                 raise ValueError("kl_coef > 0 needs the reference model")
             reference_logprobs, _ = forward(reference, head, batch)
             kl = old_logprobs - reference_logprobs
-        rewards = token_rewards(batch.scores, mask, kl, config.kl_coef)
+        kl_coef = kl_controller.value
+        rewards = token_rewards(batch.scores, mask, kl, kl_coef)
         advantages, returns = gae(rewards.cpu(), old_values.cpu(), mask.cpu(), config.gamma, config.lam)
         advantages, returns = masked_whiten(advantages, mask.cpu()).to(device), returns.to(device)
     model.train()
@@ -222,7 +267,11 @@ def ppo_step(
             params = [p for group in optimizer.param_groups for p in group["params"]]
             torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm)
             optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
             for key, value in stats.items():
                 totals[key] = totals.get(key, 0.0) + value
             updates += 1
-    return {key: value / updates for key, value in totals.items()}
+    sequence_kl = (kl * mask).sum(dim=1).mean().item()
+    kl_controller.update(sequence_kl, len(samples))
+    return {**{key: value / updates for key, value in totals.items()}, "kl": sequence_kl, "kl_coef": kl_coef}

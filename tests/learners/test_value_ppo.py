@@ -6,7 +6,15 @@ import pytest
 import torch
 
 from agents.model import build_model
-from learners.value_ppo import ValueHead, ValuePPOConfig, gae, masked_whiten, ppo_step, token_rewards
+from learners.value_ppo import (
+    KLController,
+    ValueHead,
+    ValuePPOConfig,
+    gae,
+    masked_whiten,
+    ppo_step,
+    token_rewards,
+)
 
 
 def test_gae_matches_the_recursion_by_hand():
@@ -75,3 +83,59 @@ def test_kl_penalty_needs_a_reference_model():
 def test_bad_options_name_the_key(key, value):
     with pytest.raises(ValueError, match=key):
         ValuePPOConfig(**{key: value})
+
+
+def test_gae_steps_over_a_gap_the_model_did_not_write():
+    # A tool's answer (positions 1-2) inside a response: GAE over the model's tokens alone.
+    rewards = torch.tensor([[0.0, 0.0, 0.0, 0.5, 1.0]])
+    values = torch.tensor([[0.3, 7.0, 7.0, 0.6, 0.2]])
+    mask = torch.tensor([[1.0, 0.0, 0.0, 1.0, 1.0]])
+    advantages, returns = gae(rewards, values, mask, gamma=0.9, lam=0.8)
+    without_gap, gap_returns = gae(
+        rewards[:, [0, 3, 4]], values[:, [0, 3, 4]], torch.ones(1, 3), gamma=0.9, lam=0.8
+    )
+    assert advantages[0, [0, 3, 4]].tolist() == pytest.approx(without_gap[0].tolist())
+    assert returns[0, [0, 3, 4]].tolist() == pytest.approx(gap_returns[0].tolist())
+    assert advantages[0, 1:3].tolist() == [0.0, 0.0]
+
+
+def test_tokens_the_policy_did_not_write_are_not_trained():
+    model, head = _policy()
+    optimizer = torch.optim.AdamW([*model.parameters(), *head.parameters()], lr=1e-2, weight_decay=0.0)
+    before = [p.detach().clone() for p in model.parameters()]
+    config = ValuePPOConfig(learning_rate=1e-2, mini_batch_size=2)
+    # Every response token masked out: no policy loss, no value loss, nothing moves.
+    ppo_step(model, head, optimizer, [([1, 2], [3, 4, 5], 1.0, [0, 0, 0])] * 2, config, pad_id=0)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
+    ppo_step(model, head, optimizer, [([1, 2], [3, 4, 5], 1.0, [1, 0, 1]), ([1, 2], [6], -1.0)], config, 0)
+    assert not all(torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
+
+
+def test_adaptive_kl_moves_the_coefficient_towards_the_target():
+    config = ValuePPOConfig(kl_coef=0.2, kl_target=6.0, kl_horizon=100)
+    high, low, fixed = KLController(config), KLController(config), KLController(ValuePPOConfig(kl_coef=0.2))
+    high.update(60.0, samples=10)  # far above the target: the error is clipped at +0.2
+    low.update(3.0, samples=10)
+    fixed.update(60.0, samples=10)
+    assert high.value == pytest.approx(0.2 * (1 + 0.2 * 10 / 100))
+    assert low.value == pytest.approx(0.2 * (1 - 0.2 * 10 / 100))
+    assert fixed.value == 0.2
+
+
+def test_kl_penalty_is_measured_and_its_coefficient_reported():
+    model, head = _policy()
+    reference = build_model(12, layers=1, heads=2, width=16).requires_grad_(False)
+    optimizer = torch.optim.AdamW([*model.parameters(), *head.parameters()], lr=1e-3)
+    config = ValuePPOConfig(kl_coef=0.1, kl_target=1.0, kl_horizon=10)
+    controller = KLController(config)
+    stats = ppo_step(
+        model, head, optimizer, [([1, 2], [3, 4], 1.0)] * 2, config, 0, reference=reference,
+        kl_controller=controller,
+    )  # fmt: skip
+    assert stats["kl_coef"] == 0.1 and stats["kl"] != 0
+    assert controller.value != 0.1  # updated from the measured KL
+
+
+def test_an_adaptive_target_needs_a_starting_coefficient():
+    with pytest.raises(ValueError, match=r"kl_target=6\.0 needs a starting kl_coef > 0"):
+        ValuePPOConfig(kl_target=6.0)

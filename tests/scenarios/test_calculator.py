@@ -94,6 +94,15 @@ def test_two_seeds_write_results_curves_and_token_level_trajectories(tmp_path, c
     assert again["starting_model"] == str(cached[0] / "final")
 
 
+def test_gae_advantage_trains_each_seed_with_a_value_head(tmp_path):
+    config = tiny(tmp_path)
+    config.ppo = PPOConfig(**{**vars(config.ppo), "advantage": "gae"})
+    results = run_calculator(config, tmp_path / "run", device="cpu")
+    assert 0 <= results["seeds"][0]["reward"] <= 1
+    assert [step for step, _ in results["seeds"][0]["curve"]] == [0]
+    assert (tmp_path / "run" / "seed0" / "checkpoints" / "final" / "value_head.pt").exists()
+
+
 def test_a_local_model_path_is_used_with_the_calculator_template(tmp_path):
     model, tokenizer, _ = starting_model(tiny(tmp_path), "cpu")
     tokenizer.chat_template = None  # as GPT-2's tokenizer has none
