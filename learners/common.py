@@ -41,18 +41,52 @@ def use_bf16(precision: str, device: str) -> bool:
     return supported and precision != "fp32"
 
 
-def world_size() -> int:
-    """Processes training together (1 outside ``accelerate launch``)."""
+def processes():
+    """accelerate's process state (``PartialState``), started with a two-day timeout on collective
+    operations: under ``accelerate launch`` the first process may train a cached stage (a teacher)
+    for hours while the others wait at a barrier, where torch's default timeout (10 to 30
+    minutes) would stop them. Without CUDA, processes started by ``torchrun`` train on CPU over
+    gloo (accelerate counts them only when told ``cpu``). The first call sets it; later calls
+    share it."""
+    from datetime import timedelta
+
+    import torch
     from accelerate import PartialState
 
-    return PartialState().num_processes
+    return PartialState(cpu=not torch.cuda.is_available(), timeout=timedelta(days=2))
+
+
+def world_size() -> int:
+    """Processes training together (1 outside ``accelerate launch``)."""
+    return processes().num_processes
 
 
 def is_main_process() -> bool:
     """Whether this is the process that writes files and evaluates."""
-    from accelerate import PartialState
+    return processes().is_main_process
 
-    return PartialState().is_main_process
+
+def process_index() -> int:
+    """This process's rank (0 outside ``accelerate launch``)."""
+    return processes().process_index
+
+
+def wait_for_everyone() -> None:
+    """Block until every process reaches this point (nothing to wait for in one process)."""
+    processes().wait_for_everyone()
+
+
+def data_parallel(*modules):
+    """The modules wrapped for data-parallel training under ``accelerate launch`` (PyTorch DDP,
+    through accelerate: gradients are averaged over the processes in ``backward``); the modules
+    themselves in a single process. Forward and backward go through the wrappers; generation,
+    evaluation and saving use the modules (the wrappers share their parameters)."""
+    if world_size() == 1:
+        return modules
+    from accelerate import Accelerator
+
+    accelerator = Accelerator()
+    return tuple(accelerator.prepare_model(module) for module in modules)
 
 
 def trainer_options(config, output_dir: Path, device: str, progress: bool) -> dict[str, Any]:

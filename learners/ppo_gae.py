@@ -43,7 +43,6 @@ import torch
 
 from agents.model import quiet_transformers_bars
 from learners.common import last_checkpoint, markdown_table, use_bf16
-from learners.ppo import EnvRollouts
 from learners.ppo_config import LR_SCHEDULES, PPOConfig
 from learners.value_ppo import KLController, ValueHead, ValuePPOConfig, ppo_step
 
@@ -70,7 +69,7 @@ def value_ppo_config(config: PPOConfig) -> ValuePPOConfig:
 def train_gae_ppo(
     model,
     tokenizer,
-    player: EnvRollouts,
+    player,
     config: PPOConfig,
     output_dir: Path,
     writer,
@@ -79,7 +78,8 @@ def train_gae_ppo(
     progress: bool,
     callbacks: Sequence[Any] = (),
 ):
-    """Train ``model`` by value-head PPO on the rewards of ``player``'s episodes, writing to
+    """Train ``model`` by value-head PPO on the rewards of ``player``'s episodes (a
+    :class:`learners.ppo.EnvRollouts`; not imported here, since ``learners.ppo`` calls this), writing to
     ``writer`` (TensorBoard); what :func:`learners.ppo.train_ppo` does for ``advantage="gae"``, with
     its arguments. Of ``callbacks``, only ``on_save`` is called (without the Trainer's arguments),
     after each checkpoint is written."""

@@ -13,6 +13,11 @@ constant), an RL step does no CLM, and ``variant="demo"`` trains on demonstratio
 
 Evaluation is the caller's ``evaluate(model) -> {name: value}`` (per-word surprisal), run after
 each of ``eval_steps``; the results are the learning curves, kept in every checkpoint.
+
+Under ``accelerate launch`` the loop is data-parallel (DDP): each process draws its own share of
+a step's CLM batch and of its trials and demonstrations (``clm_batch_size`` and
+``trials_per_step`` are split evenly), the gradients are averaged in ``backward``, and only the
+first process evaluates, logs, records episodes and writes checkpoints (the others wait for it).
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from agents.oracle import OracleAgent
 from agents.rollout import rollout
 from envs.trajectory import Trajectory, append_trajectories
 from learners.clm import clm_update, warmup_schedule
-from learners.common import markdown_table
+from learners.common import data_parallel, markdown_table, process_index, wait_for_everyone, world_size
 from learners.tnd_config import TnDConfig
 from learners.value_ppo import ValueHead, ppo_step
 
@@ -59,7 +64,8 @@ def train_tnd(
     resume: bool = False,
     progress: bool = True,
 ) -> dict[int, dict[str, float]]:
-    """Train ``model`` (the student) for ``config.max_steps`` steps; return ``{step: evaluate(model)}``.
+    """Train ``model`` (the student) for ``config.max_steps`` steps; return ``{step: evaluate(model)}``
+    (empty on the processes other than the first under ``accelerate launch``).
 
     Args:
         model: a causal LM, usually freshly initialised.
@@ -80,6 +86,11 @@ def train_tnd(
 
     if config.demo_reward == "constant" and teacher_log_age is None:
         raise ValueError("demo_reward='constant' needs teacher_log_age (the log of the teacher's step)")
+    processes, rank = world_size(), process_index()
+    for key in ("clm_batch_size", "trials_per_step"):
+        if getattr(config, key) % processes:
+            raise ValueError(f"{key}={getattr(config, key)} does not split evenly over {processes} processes")
+    main = rank == 0
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     device = next(model.parameters()).device
@@ -93,20 +104,25 @@ def train_tnd(
         state = _load_checkpoint(checkpoint, model, head, clm_optimizer, clm_scheduler, rl_optimizer)
     else:
         torch.manual_seed(config.seed)
-    rng = np.random.default_rng([config.seed, state["step"]])
+    # Each process draws its own data; one process keeps the single-process stream.
+    rng = np.random.default_rng([config.seed, state["step"], *([rank] if processes > 1 else [])])
+    trained, trained_head = data_parallel(model, head)  # forward and backward go through these
+    if not main:
+        rollout_path = None
     curves: dict[int, dict[str, float]] = {int(k): v for k, v in state["curves"].items()}
     num_tasks = make_env().unwrapped.num_tasks
     student = ContinuationAgent(
         model, tokenizer, max_new_tokens=config.max_new_tokens, top_k=config.top_k, name="student"
     )
-    writer = SummaryWriter(str(tb_dir or output_dir / "tb"))
-    writer.add_text("hyperparameters", markdown_table(vars(config)))
+    writer = SummaryWriter(str(tb_dir or output_dir / "tb")) if main else None
+    if writer:
+        writer.add_text("hyperparameters", markdown_table(vars(config)))
     eval_at = set(eval_steps)
     logs: dict[str, list[float]] = {}
     bar = tqdm(
         range(state["step"] + 1, config.max_steps + 1),
         desc=f"{config.variant} seed {config.seed}",
-        disable=not progress,
+        disable=not (progress and main),
         initial=state["step"],
         total=config.max_steps,
     )
@@ -114,39 +130,43 @@ def train_tnd(
         if config.is_rl_step(step):
             tasks = [
                 {"task_id": int(i), "student_step": step}
-                for i in rng.integers(num_tasks, size=config.trials_per_step)
+                for i in rng.integers(num_tasks, size=config.trials_per_step // processes)
             ]
             stats = _rl_step(
-                model, head, rl_optimizer, clm_optimizer, student, make_env, tasks, tokenizer, config,
-                step, teacher_log_age, rollout_path,
+                trained, trained_head, rl_optimizer, clm_optimizer, student, make_env, tasks, tokenizer,
+                config, step, teacher_log_age, rollout_path,
             )  # fmt: skip
         else:
-            rows = rng.integers(len(corpus), size=config.clm_batch_size)
+            rows = rng.integers(len(corpus), size=config.clm_batch_size // processes)
             loss = clm_update(
-                model, clm_optimizer, clm_scheduler, [corpus[i] for i in rows], tokenizer.pad_token_id
+                trained, clm_optimizer, clm_scheduler, [corpus[i] for i in rows], tokenizer.pad_token_id
             )
             stats = {"clm/loss": loss}
         for key, value in stats.items():
             logs.setdefault(key, []).append(value)
-        if step % config.logging_steps == 0 or step == config.max_steps:
+        if writer and (step % config.logging_steps == 0 or step == config.max_steps):
             for key, values in logs.items():
                 writer.add_scalar(key, fmean(values), step)
             if "clm/loss" in logs:
                 bar.set_postfix(loss=f"{fmean(logs['clm/loss']):.3f}")
             logs = {}
-        if step in eval_at:
+        if step in eval_at and main:
             curves[step] = evaluate(model)
             _log_curves(writer, curves[step], step)
-        if step % config.save_steps == 0 and step < config.max_steps:
+        if step % config.save_steps == 0 and step < config.max_steps and main:
             _save_checkpoint(
                 checkpoint, step, curves, model, head, clm_optimizer, clm_scheduler, rl_optimizer
             )
-    writer.close()
-    with quiet_transformers_bars():
-        model.save_pretrained(output_dir / "final")
-    tokenizer.save_pretrained(output_dir / "final")
-    (output_dir / "curves.json").write_text(json.dumps({str(k): v for k, v in sorted(curves.items())}))
-    checkpoint.unlink(missing_ok=True)
+        if processes > 1 and (step in eval_at or step % config.save_steps == 0):
+            wait_for_everyone()
+    if main:
+        writer.close()
+        with quiet_transformers_bars():
+            model.save_pretrained(output_dir / "final")
+        tokenizer.save_pretrained(output_dir / "final")
+        (output_dir / "curves.json").write_text(json.dumps({str(k): v for k, v in sorted(curves.items())}))
+        checkpoint.unlink(missing_ok=True)
+    wait_for_everyone()
     return curves
 
 

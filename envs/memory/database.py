@@ -1,4 +1,4 @@
-"""The people database: built once per (seed, alpha), on SQLite by default or at any SQLAlchemy URL.
+"""The people database: built once per (seed, alpha, design), on SQLite by default or at any SQLAlchemy URL.
 
 The database holds every person of both pools (training and out-of-distribution), as in the
 paper, so that a question about anyone can be answered by a query. A ``toolgym_meta`` table
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from envs.memory.people import Person, Population, generate_population
+from envs.memory.people import Person, Population, generate_population, resolve_design
 
 DATASET_VERSION = "people-v1"
 TABLE = "people"
@@ -33,9 +33,11 @@ meta_table = sa.Table(
 )
 
 
-def dataset_name(seed: int, alpha: float) -> str:
-    """The name a database records for the data set it holds, e.g. ``people-v1-seed0-alpha1``."""
-    return f"{DATASET_VERSION}-seed{seed}-alpha{alpha:g}"
+def dataset_name(seed: int, alpha: float, design: str = "wide") -> str:
+    """The name a database records for the data set it holds, e.g. ``people-v1-seed0-alpha1``
+    (``wide`` design, the names databases had before there were designs) or
+    ``people-v1-seed0-alpha0-itl``."""
+    return f"{DATASET_VERSION}-seed{seed}-alpha{alpha:g}" + ("" if design == "wide" else f"-{design}")
 
 
 def cache_dir() -> Path:
@@ -43,23 +45,25 @@ def cache_dir() -> Path:
     return Path(os.environ.get("TOOLGYM_CACHE") or Path.home() / ".cache" / "toolgym")
 
 
-def ensure_database(db_url: str | None, seed: int, alpha: float) -> str:
-    """Return a URL of a database holding the (seed, alpha) population, building it if needed.
+def ensure_database(db_url: str | None, seed: int, alpha: float, design: str | None = None) -> str:
+    """Return a URL of a database holding the (seed, alpha, design) population, building it if needed.
 
     Args:
         db_url: ``None`` for the default SQLite file in :func:`cache_dir`, or any SQLAlchemy URL.
             An empty database is filled; one that holds another data set is an error.
         seed: data seed of the population.
         alpha: attribute independence (see :mod:`envs.memory.people`).
+        design: the data design (``None``: the default for ``alpha``, see :func:`resolve_design`).
 
     Raises:
         ValueError: the database at ``db_url`` holds a different data set.
     """
-    name = dataset_name(seed, alpha)
+    design = resolve_design(design, alpha)
+    name = dataset_name(seed, alpha, design)
     if db_url is None:
         path = cache_dir() / "memory" / f"{name}.sqlite"
         if not path.exists():
-            _build_sqlite_file(path, generate_population(seed, alpha), name)
+            _build_sqlite_file(path, generate_population(seed, alpha, design), name)
         return sqlite_url(path)
     engine = sa.create_engine(db_url)
     try:
@@ -71,7 +75,7 @@ def ensure_database(db_url: str | None, seed: int, alpha: float) -> str:
                     f"'{TABLE}' table not made by toolgym; use an empty database"
                 )
             try:
-                _fill(engine, generate_population(seed, alpha), name)
+                _fill(engine, generate_population(seed, alpha, design), name)
             except sa.exc.DBAPIError:
                 # Another process (a vector env's worker) may have filled it first.
                 if _recorded_dataset(engine) != name:
@@ -79,7 +83,7 @@ def ensure_database(db_url: str | None, seed: int, alpha: float) -> str:
         elif found != name:
             raise ValueError(
                 f"the database at {engine.url.render_as_string(hide_password=True)} holds data set "
-                f"{found!r}, not {name!r}; use another database or the matching seed/alpha"
+                f"{found!r}, not {name!r}; use another database or the matching seed/alpha/design"
             )
     finally:
         engine.dispose()

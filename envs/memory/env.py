@@ -19,6 +19,7 @@ from envs.memory.people import (
     Person,
     generate_population,
     load_pool,
+    resolve_design,
 )
 from tools.base import ToolError
 from tools.sql import SQLTool
@@ -86,6 +87,8 @@ class PeopleMemoryEnv(TextEnv):
       disjoint from it.
     - ``alpha`` (float in [0, 1], default 1.0): attribute independence; lower ties attributes to the
       last name (the paper's ALPHA).
+    - ``design`` (``"itl"`` | ``"wide"`` | None): how the people are drawn (``envs.memory.people``);
+      None: ``itl`` (128 x 64 names, itl's dependent data) for ``alpha < 1``, ``wide`` for 1.
     - ``query_language`` (``"find"`` | ``"sql"``): what goes inside the fence.
     - ``db_url`` (str | None): SQLAlchemy URL of the database; ``None`` builds a SQLite file in the
       cache folder (``$TOOLGYM_CACHE`` or ``~/.cache/toolgym``) on first use.
@@ -104,6 +107,7 @@ class PeopleMemoryEnv(TextEnv):
         mode: str = "in_tool",
         split: str = "train",
         alpha: float = 1.0,
+        design: str | None = None,
         query_language: str = "find",
         db_url: str | None = None,
         seed: int = 0,
@@ -115,17 +119,18 @@ class PeopleMemoryEnv(TextEnv):
         check_choice("split", split, SPLITS)
         check_choice("query_language", query_language, QUERY_LANGUAGES)
         check_int("max_rows", max_rows, minimum=1)
-        population = generate_population(seed, alpha)
+        design = resolve_design(design, alpha)
+        population = generate_population(seed, alpha, design)
         pool = population.train if split == "train" else population.ood
         check_int("n_people", n_people, minimum=1, maximum=len(pool))
-        self.n_people, self.mode, self.split, self.alpha = n_people, mode, split, alpha
+        self.n_people, self.mode, self.split, self.alpha, self.design = n_people, mode, split, alpha, design
         self.query_language, self.seed = query_language, seed
         self.people: list[Person] = pool[: int(n_people)]
         self.num_tasks = len(self.people) * len(ATTRIBUTES)
         self.sql: SQLTool | None = None
         tools = {}
         if mode == "in_tool":
-            url = ensure_database(db_url, seed, alpha)
+            url = ensure_database(db_url, seed, alpha, design)
             self.sql = SQLTool(url, allowed_tables=(TABLE,), max_rows=max_rows, timeout_s=query_timeout_s)
             tools["database"] = self._query_database
         schemas = [_database_schema(query_language)] if mode == "in_tool" else []

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from envs.memory.database import ensure_database
 from envs.memory.env import MODES, SPLITS, PeopleMemoryEnv
-from envs.memory.people import biography, generate_population
+from envs.memory.people import DESIGNS, biography, generate_population
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -35,11 +35,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--alpha", type=float, default=1.0, help="attribute independence in [0, 1] (default 1)"
     )
+    parser.add_argument(
+        "--design", choices=DESIGNS, default=None, help="data design (default: itl for alpha < 1, else wide)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="data seed (default 0)")
     parser.add_argument("--db-url", default=None, help="SQLAlchemy URL to build the database at")
     args = parser.parse_args(argv)
 
-    population = generate_population(args.seed, args.alpha)
+    population = generate_population(args.seed, args.alpha, args.design)
     pool = population.train if args.split == "train" else population.ood
     if not 1 <= args.n_people <= len(pool):
         parser.error(f"--n-people must be in 1..{len(pool)} for the {args.split} split")
@@ -50,13 +53,14 @@ def main(argv: list[str] | None = None) -> None:
         args.out / "biographies.jsonl", ({"name": p.name, "sentences": biography(p)} for p in people)
     )
 
-    db_url = ensure_database(args.db_url, args.seed, args.alpha)
+    db_url = ensure_database(args.db_url, args.seed, args.alpha, args.design)
     if args.db_url is None:
         shutil.copyfile(db_url.removeprefix("sqlite:///"), args.out / "people.sqlite")
     kwargs = {
         "n_people": args.n_people,
         "split": args.split,
         "alpha": args.alpha,
+        "design": args.design,
         "seed": args.seed,
         "db_url": db_url,
     }

@@ -25,13 +25,9 @@ from typing import Any
 from agents.model import check_width
 from envs.checks import check_choice, check_int, check_ints, check_number
 from envs.memory.env import MODES
+from envs.memory.people import DESIGNS, population_size, resolve_design
 from learners.sft_config import SFTConfig
-from scenarios.memory.study import (
-    MemoryConfig,
-    ModeConfig,
-    population_size,
-    train_and_evaluate,
-)
+from scenarios.memory.study import MemoryConfig, ModeConfig, train_and_evaluate
 
 
 @dataclass
@@ -72,6 +68,9 @@ class MemoryGridConfig:
     """Model widths d (2 layers: 32 d^2 + 525 d parameters)."""
     alphas: list[float] = field(default_factory=lambda: [1.0])
     """Attribute independence ALPHA (1 = independent, 0 = set by the family name)."""
+    design: str | None = None
+    """How the people are drawn, for every cell (``MemoryConfig.design``); None: ``itl`` for the
+    cells with ALPHA < 1, ``wide`` for those with ALPHA = 1."""
     data_seeds: list[int] = field(default_factory=lambda: [0])
     """Seeds of the people's attributes; the paper's rule averages over them."""
     threshold: float = 0.95
@@ -92,7 +91,8 @@ class MemoryGridConfig:
         for mode in self.modes:
             check_choice("modes", mode, MODES)
         check_ints("people", self.people, minimum=1)
-        check_int("people", max(self.people), maximum=population_size("train"))  # the training pool's size
+        if self.design is not None:
+            check_choice("design", self.design, DESIGNS)
         check_int("layers", self.layers, minimum=1)
         check_int("heads", self.heads, minimum=1)
         check_ints("widths", self.widths, minimum=2)
@@ -103,6 +103,8 @@ class MemoryGridConfig:
         _check_list("alphas", self.alphas)
         for alpha in self.alphas:
             check_number("alphas", alpha, 0.0, 1.0)
+            size = population_size("train", resolve_design(self.design, alpha))
+            check_int("people", max(self.people), maximum=size)  # the training pool's size
         check_ints("data_seeds", self.data_seeds, minimum=0)
         check_number("threshold", self.threshold, 0.0, 1.0)
         check_int("ood_questions", self.ood_questions, minimum=0)
@@ -131,13 +133,15 @@ def cells(grid: MemoryGridConfig) -> list[dict[str, Any]]:
             grid.people, getattr(grid, mode).widths or grid.widths, grid.alphas, grid.data_seeds
         )
     ]
+    design = f"-{grid.design}" if grid.design else ""  # ids of grids without a design unchanged
     return [
         {
-            "id": f"{mode}-n{n}-w{width}-a{alpha:g}-s{seed}",
+            "id": f"{mode}-n{n}-w{width}-a{alpha:g}-s{seed}{design}",
             "mode": mode,
             "n_people": n,
             "width": width,
             "alpha": alpha,
+            "design": grid.design,
             "data_seed": seed,
         }
         for mode, n, width, alpha, seed in product
@@ -157,6 +161,7 @@ def cell_config(grid: MemoryGridConfig, cell: dict[str, Any]) -> MemoryConfig:
     return MemoryConfig(
         n_people=cell["n_people"],
         alpha=cell["alpha"],
+        design=cell["design"],
         data_seed=cell["data_seed"],
         layers=grid.layers,
         heads=grid.heads,
@@ -246,15 +251,16 @@ def compressibility_profile(profile: str) -> MemoryGridConfig:
     alphas = [0.0, 0.25, 0.5, 0.75, 1.0]
     if profile == "paper":
         return MemoryGridConfig(
-            modes=["in_weight"], people=[1000], widths=COMPRESSIBILITY_WIDTHS, alphas=alphas,
+            modes=["in_weight"], people=[1000], widths=COMPRESSIBILITY_WIDTHS, alphas=alphas, design="itl",
             data_seeds=PAPER_SEEDS,
             **_paper_training(),
         )  # fmt: skip
     # At the CPU budget (5,000 steps, not 100k) in-weight models need width 64 for 1,024 independent
     # people; fully dependent, width 48 reached 0.85 and width 32 0.51 (width 20: 0.07). Widths
-    # 48, 56 and 64 place the 95% threshold between them. 1,024 people, as in the capacity grid,
-    # whose ALPHA=1 cells of widths 48 and 64 are then reused.
+    # 48, 56 and 64 place the 95% threshold between them (measured with the wide design, before
+    # itl's became the grid's). Every ALPHA draws its people by itl's design, 1 included, so the
+    # grid compares one population's names at five ALPHAs.
     return MemoryGridConfig(
-        modes=["in_weight"], people=[1024], widths=[48, 56, 64], alphas=alphas, ood_questions=1000,
-        **_cpu_training(),
+        modes=["in_weight"], people=[1024], widths=[48, 56, 64], alphas=alphas, design="itl",
+        ood_questions=1000, **_cpu_training(),
     )  # fmt: skip

@@ -20,15 +20,9 @@ from typing import Any
 from agents.model import check_width
 from envs.checks import check_choice, check_int, check_number
 from envs.memory.env import MODES, QUERY_LANGUAGES
-from envs.memory.people import ATTRIBUTES, load_pool
+from envs.memory.people import ATTRIBUTES, DESIGNS, population_size, resolve_design
 from learners.sft_config import SFTConfig
 from scenarios.figures import new_figure, print_table, save
-
-
-def population_size(split: str = "train") -> int:
-    """People in the ``train`` or ``ood`` pool: every first name of the pool with every last name."""
-    first_names = "first_names" if split == "train" else "first_names_ood"
-    return len(load_pool(first_names)) * len(load_pool("last_names"))
 
 
 @dataclass
@@ -72,6 +66,9 @@ class MemoryConfig:
     """People whose facts are learned (4 questions each), at most the training pool's size."""
     alpha: float = 1.0
     """Attribute independence in [0, 1] (1 = independent, 0 = set by the family name)."""
+    design: str | None = None
+    """How the people are drawn (``envs.memory.people``): ``itl`` (itl's dependent data, 128 x 64
+    names) or ``wide`` (every name pair); None: ``itl`` for ``alpha < 1``, ``wide`` for 1."""
     data_seed: int = 0
     """Seed of the people's attributes."""
     query_language: str = "find"
@@ -94,15 +91,18 @@ class MemoryConfig:
     """Show progress bars while training."""
 
     def __post_init__(self) -> None:
-        check_int("n_people", self.n_people, 1, population_size("train"))  # the training pool's size
         check_number("alpha", self.alpha, 0.0, 1.0)
+        if self.design is not None:
+            check_choice("design", self.design, DESIGNS)
+        design = resolve_design(self.design, self.alpha)
+        check_int("n_people", self.n_people, 1, population_size("train", design))  # the training pool's size
         check_int("data_seed", self.data_seed, minimum=0)
         check_choice("query_language", self.query_language, QUERY_LANGUAGES)
         check_int("layers", self.layers, minimum=1)
         check_int("heads", self.heads, minimum=1)
         for mode in MODES:
             check_width(f"{mode}.width", getattr(self, mode).width, self.heads)
-        check_int("ood_questions", self.ood_questions, 0, len(ATTRIBUTES) * population_size("ood"))
+        check_int("ood_questions", self.ood_questions, 0, len(ATTRIBUTES) * population_size("ood", design))
         check_int("eval_batch_size", self.eval_batch_size, minimum=1)
 
 
@@ -170,6 +170,7 @@ def make_env(config: MemoryConfig, mode: str, split: str = "train"):
         mode=mode,
         split=split,
         alpha=config.alpha,
+        design=config.design,
         seed=config.data_seed,
         query_language=config.query_language,
     )

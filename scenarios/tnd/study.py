@@ -202,8 +202,9 @@ def paper_profile() -> TnDStudyConfig:
 
 
 def run_tnd(config: TnDStudyConfig, out: Path, device: str = "auto", resume: bool = False) -> dict[str, Any]:
-    """Run the study into ``out``; return the results written to ``results.json``."""
-    from learners.common import resolve_device
+    """Run the study into ``out``; return the results written to ``results.json`` (``{}`` on the
+    processes other than the first under ``accelerate launch``: they only train)."""
+    from learners.common import is_main_process, processes, resolve_device
     from scenarios.tnd.stages import data, demonstrations, reward_model, student_runs, teacher
     from scenarios.tnd.summaries import draw, log_scalars, print_summary, summarize
 
@@ -211,10 +212,15 @@ def run_tnd(config: TnDStudyConfig, out: Path, device: str = "auto", resume: boo
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
     corpus = data(config)
-    teacher_model, tokenizer, teacher_folder = teacher(config, corpus, device)
-    scorer, fit = reward_model(config, corpus, tokenizer, teacher_folder, device)
-    demos = demonstrations(config, corpus, teacher_model, tokenizer, teacher_folder)
+    # Under accelerate launch the first process trains and caches the teacher, the reward model
+    # and the demonstrations while the others wait; they then read the caches.
+    with processes().main_process_first():
+        teacher_model, tokenizer, teacher_folder = teacher(config, corpus, device)
+        scorer, fit = reward_model(config, corpus, tokenizer, teacher_folder, device)
+        demos = demonstrations(config, corpus, teacher_model, tokenizer, teacher_folder)
     runs = student_runs(config, corpus, tokenizer, scorer, demos, out, device, resume)
+    if not is_main_process():
+        return {}
     results: dict[str, Any] = {
         "device": device,
         "corpus": corpus.report(),

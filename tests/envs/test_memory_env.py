@@ -142,6 +142,52 @@ def test_alpha_ties_attributes_to_the_family():
     assert sum(len(v) > 1 for v in by_family.values()) > 0.9 * len(by_family)
 
 
+# itl's rule (dependent_data/generate.py): the cut pool holds the first max(2, int(ALPHA * |pool|))
+# values in alphabetical order, and both the uniform and the family values come from it. Worked
+# out by hand for the project's pools (7 countries, 213 cities, 100 occupations).
+ITL_POOL_SIZES = {0.0: (2, 2, 2), 0.5: (3, 106, 50), 1.0: (7, 213, 100)}
+DEPENDENT = ("birth_place", "current_address", "occupation")
+
+
+@pytest.mark.parametrize("alpha", sorted(ITL_POOL_SIZES))
+def test_itl_design_draws_every_value_from_the_cut_pool(alpha):
+    population = generate_population(0, alpha, "itl")
+    assert len(population.train) == 128 * 64
+    for attribute, size in zip(DEPENDENT, ITL_POOL_SIZES[alpha], strict=True):
+        first_values = sorted(load_pool(POOL_FILES[attribute]))[:size]
+        assert {getattr(p, attribute) for p in population.train} == set(first_values), attribute
+        # unseen people stay independent, as itl's OOD data
+        assert len({getattr(p, attribute) for p in population.ood}) == len(load_pool(POOL_FILES[attribute]))
+
+
+def test_itl_design_has_64_families_of_about_16_among_the_first_1000():
+    first = generate_population(0, 0.0).train[:1000]  # alpha < 1: itl by default
+    families = defaultdict(set)
+    for person in first:
+        families[person.name.split()[1]].add(tuple(getattr(person, a) for a in DEPENDENT))
+    assert len(families) == 64
+    assert all(len(values) == 1 for values in families.values())  # alpha 0: set by the family
+    assert len({p.name.split()[0] for p in generate_population(0, 0.0).train}) == 128
+
+
+def test_the_wide_design_stays_the_default_of_independent_data_and_an_option_for_dependent():
+    assert generate_population(0, 1.0) == generate_population(0, 1.0, "wide")
+    wide = generate_population(0, 0.0, "wide")
+    assert len(wide.train) == len(load_pool("first_names")) * len(load_pool("last_names"))
+    with pytest.raises(ValueError, match="design='narrow' is not valid; choose one of 'itl', 'wide'"):
+        gym.make(ENV_ID, alpha=0.5, design="narrow")
+
+
+def test_dependent_people_are_answered_by_their_own_database():
+    env = gym.make(ENV_ID, n_people=1000, alpha=0.0, mode="in_tool").unwrapped
+    assert env.design == "itl"
+    for task_id in (0, 1, 4 * 999 + 3):
+        env.reset(options={"task_id": task_id})
+        for turn in env.demonstration():
+            _, reward, *_ = env.step(turn)
+        assert reward == 1.0
+
+
 def test_ood_split_asks_about_unseen_people():
     train = gym.make(ENV_ID, n_people=1000, split="train").unwrapped
     ood = gym.make(ENV_ID, n_people=1000, split="ood").unwrapped

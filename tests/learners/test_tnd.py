@@ -219,3 +219,69 @@ def test_rl_steps_move_the_student_toward_what_the_reward_model_prefers(tokenize
         progress=False,
     )
     assert rate() > before + 0.2
+
+
+DATA_PARALLEL_SCRIPT = """
+import dataclasses, json, sys
+import torch
+sys.path[:0] = [sys.argv[2], sys.argv[3]]
+from test_tnd import SENTENCES, config, make_env, student
+from agents.tokenizers.teacher_demo import build_teacher_demo_tokenizer, encode_sentence
+from learners.common import process_index
+from learners.tnd import train_tnd
+
+out = sys.argv[1]
+tokenizer = build_teacher_demo_tokenizer(SENTENCES)
+model = student(tokenizer)
+curves = train_tnd(
+    model, tokenizer, make_env(), [encode_sentence(tokenizer, s) for s in SENTENCES], config(), out + "/run",
+    evaluate=lambda m: {"norm": float(sum(p.norm() for p in m.parameters()))}, eval_steps=[4, 8],
+    rollout_path=out + "/episodes.jsonl", progress=False,
+)
+rank = process_index()
+torch.save(model.state_dict(), f"{out}/rank{rank}.pt")
+json.dump(sorted(curves), open(f"{out}/curves{rank}.json", "w"))
+"""
+
+
+def test_two_processes_train_one_model_data_parallel(tokenizer, tmp_path):
+    import json
+    import os
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "ddp_tnd.py"
+    script.write_text(DATA_PARALLEL_SCRIPT)
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    here = Path(__file__).resolve().parent
+    paths = [str(tmp_path), str(here.parents[1]), str(here)]  # the script's output, the repo, the tests
+    # torchrun, which `accelerate launch --multi_gpu` runs on GPUs (`accelerate launch --cpu` starts
+    # one process): accelerate reads its environment and trains on CPU over gloo.
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+               "--master_port", str(port), str(script), *paths]  # fmt: skip
+    environment = {**os.environ, "OMP_NUM_THREADS": "1", "GLOO_SOCKET_IFNAME": "lo"}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=environment)
+    assert done.returncode == 0, done.stderr[-3000:]
+    first, second = (torch.load(tmp_path / f"rank{r}.pt") for r in (0, 1))
+    start = student(tokenizer).state_dict()
+    assert all(torch.allclose(first[k], second[k]) for k in first)  # gradients averaged: one model
+    assert any(not torch.equal(first[k], start[k]) for k in first)
+    assert json.loads((tmp_path / "curves0.json").read_text()) == [4, 8]  # the first process evaluates
+    assert json.loads((tmp_path / "curves1.json").read_text()) == []
+    assert (tmp_path / "run" / "final" / "config.json").exists()
+    kinds = [e.tags["kind"] for e in read_trajectories(tmp_path / "episodes.jsonl")]
+    # 2 RL steps, each process playing 2 of the 4 trials and demonstrations: the first one's 2 + 2
+    assert sorted(kinds) == ["demo"] * 4 + ["trial"] * 4
+
+
+def test_batches_that_do_not_split_over_the_processes_are_refused(tokenizer, tmp_path, monkeypatch):
+    import learners.tnd
+
+    monkeypatch.setattr(learners.tnd, "world_size", lambda: 3)
+    with pytest.raises(ValueError, match="clm_batch_size=4 does not split evenly over 3 processes"):
+        train_tnd(student(tokenizer), tokenizer, make_env(), [[1, 2]], config(), tmp_path, evaluate=dict,
+                  eval_steps=[])  # fmt: skip

@@ -275,9 +275,13 @@ def test_the_grid_profiles_share_cells_and_scale_steps_with_data(profile):
     capacity, ood, compressibility = (GRIDS[name].config(profile) for name in GRIDS)
     capacity_cells = {cell["id"]: cell for cell in memory_grids.cells(capacity)}
     # At the CPU budget every OOD cell is a capacity cell with the same training, so it is reused,
-    # not retrained; so are the compressibility cells of independent attributes at the capacity
-    # grid's widths. (The paper profile's capacity cells skip the OOD evaluation: nothing shared.)
-    for grid in (ood, compressibility) if profile == "cpu" else ():
+    # not retrained. (The paper profile's capacity cells skip the OOD evaluation: nothing shared.)
+    # The compressibility grid draws its people by itl's design at every ALPHA, 1 included: its
+    # cells are its own, never a capacity cell read back under another population.
+    compressibility_cells = memory_grids.cells(compressibility)
+    assert {cell["design"] for cell in compressibility_cells} == {"itl"}
+    assert not {cell["id"] for cell in compressibility_cells} & set(capacity_cells)
+    for grid in (ood,) if profile == "cpu" else ():
         shared = [cell for cell in memory_grids.cells(grid) if cell["id"] in capacity_cells]
         assert shared, "no cell to reuse"
         for cell in shared:

@@ -100,6 +100,8 @@ def test_a_resume_never_trains_on_a_partial_oracle_file(tmp_path, monkeypatch):
         ({"n_people": 0}, "n_people=0 is not valid; it must be >= 1"),
         ({"n_people": 10**6}, "n_people=1000000 is not valid; it must be <= 169556"),
         ({"alpha": 1.5}, "alpha=1.5 is not valid; it must be <= 1.0"),
+        ({"design": "narrow"}, "design='narrow' is not valid; choose one of 'itl', 'wide'"),
+        ({"alpha": 0.5, "n_people": 9000}, "n_people=9000 is not valid; it must be <= 8192"),  # itl: 128 x 64
         ({"query_language": "xml"}, "query_language='xml' is not valid; choose one of 'find', 'sql'"),
         ({"in_tool": ModeConfig(width=10)}, "in_tool.width=10 is not valid; it must split into heads=2"),
         ({"heads": 3}, "in_tool.width=8 is not valid; it must split into heads=3"),
