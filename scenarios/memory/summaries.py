@@ -18,7 +18,8 @@ def smallest_reaching(rows: list[dict[str, Any]], threshold: float, by: tuple[st
 
     The paper's rule: the smallest count is found per data seed, then averaged over the seeds. A
     group where some seed never reaches the threshold gets ``params_needed=None`` and says how
-    many seeds reached it.
+    many seeds reached it. ``params_needed_itl`` is itl's code's rule beside it (``plot_params_bound``:
+    ``nanmean`` over the seeds that reach the threshold, the others ignored; None when none does).
     """
     groups: dict[tuple, dict[int, list[dict]]] = {}
     for row in rows:
@@ -37,6 +38,7 @@ def smallest_reaching(rows: list[dict[str, Any]], threshold: float, by: tuple[st
             {
                 **dict(zip(by, key, strict=True)),
                 "params_needed": sum(reached) / len(reached) if len(reached) == len(needed) else None,
+                "params_needed_itl": sum(reached) / len(reached) if reached else None,
                 "seeds_reached": len(reached),
                 "seeds": len(needed),
                 "largest_tried": max(r["params"] for seed_rows in seeds.values() for r in seed_rows),
@@ -67,6 +69,13 @@ def summarize_capacity(grid: MemoryGridConfig, rows: list[dict[str, Any]], out: 
         facts, params = np.array(fit_points, dtype=float).T
         slope, intercept = np.polyfit(facts, params, 1)
         summary["in_weight_fit"] = {"params_per_fact": float(slope), "intercept": float(intercept)}
+    # itl's fit beside ours: its 95% rule's means, with the point (0, 0) appended before polyfit.
+    itl_points = [(n["facts"], n["params_needed_itl"]) for n in needed if n["mode"] == "in_weight"]
+    itl_points = [(0, 0)] + [(f, p) for f, p in itl_points if p is not None]
+    if len(itl_points) >= 3:
+        facts, params = np.array(itl_points, dtype=float).T
+        slope, intercept = np.polyfit(facts, params, 1)
+        summary["in_weight_fit_itl"] = {"params_per_fact": float(slope), "intercept": float(intercept)}
     bits = bits_per_fact()
     summary["bits_per_fact"] = bits
     summary["bits_per_param"] = [

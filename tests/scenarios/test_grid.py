@@ -233,10 +233,22 @@ def test_smallest_reaching_is_per_seed_then_averaged():
     ]  # fmt: skip
     needed = smallest_reaching(rows, 0.95, ("mode", "facts"))
     assert needed[0] == {
-        "mode": "in_weight", "facts": 100, "params_needed": 1500.0,
+        "mode": "in_weight", "facts": 100, "params_needed": 1500.0, "params_needed_itl": 1500.0,
         "seeds_reached": 2, "seeds": 2, "largest_tried": 4000,
     }  # fmt: skip
     assert needed[1]["params_needed"] is None and needed[1]["largest_tried"] == 2000
+    assert needed[1]["params_needed_itl"] is None  # no seed reached it
+
+
+def test_itls_rule_averages_only_the_seeds_that_reach_the_threshold():
+    rows = [
+        {"status": "ok", "mode": "in_weight", "facts": 100, "data_seed": seed, "params": params,
+         "recall": recall}
+        for seed, params, recall in [(0, 1000, 0.99), (1, 1000, 0.5), (1, 2000, 0.9), (2, 3000, 0.96)]
+    ]  # fmt: skip
+    (needed,) = smallest_reaching(rows, 0.95, ("mode", "facts"))
+    assert needed["params_needed"] is None  # ours: seed 1 never reaches 95%
+    assert needed["params_needed_itl"] == 2000.0  # itl's: the mean of seeds 0 and 2
 
 
 def test_capacity_summary_fits_params_per_fact(tmp_path):
@@ -250,6 +262,9 @@ def test_capacity_summary_fits_params_per_fact(tmp_path):
     summary = summaries.summarize_capacity(MemoryGridConfig(), rows, tmp_path / "f.png")
     assert summary["in_weight_fit"]["params_per_fact"] == pytest.approx(8.0)
     assert summary["in_weight_fit"]["intercept"] == pytest.approx(1000.0)
+    # itl's fit appends (0, 0): it pulls the intercept down and the slope up.
+    fit = summary["in_weight_fit_itl"]
+    assert 0 < fit["intercept"] < 1000 and fit["params_per_fact"] > 8.0
     # 28*12*51 birth dates, 7 countries, 213 cities, 100 occupations: 7.8 bits per fact.
     assert summary["bits_per_fact"] == pytest.approx(7.81, abs=0.01)
     assert (tmp_path / "f.png").exists()
