@@ -92,10 +92,11 @@ def biography(person: Person) -> list[str]:
 
 def population_size(split: str = "train", design: str = "wide") -> int:
     """People in the ``train`` or ``ood`` pool of a design: its first names times its last names."""
-    first = ITL_NAMES[0] if design == "itl" and split == "train" else None
+    if design == "itl":  # itl's cut names; its unseen people keep every OOD first name
+        first_names = ITL_NAMES[0] if split == "train" else len(load_pool("first_names_ood"))
+        return first_names * ITL_NAMES[1]
     first_names = len(load_pool("first_names" if split == "train" else "first_names_ood"))
-    last_names = ITL_NAMES[1] if design == "itl" else len(load_pool("last_names"))
-    return (first or first_names) * last_names
+    return first_names * len(load_pool("last_names"))
 
 
 def resolve_design(design: str | None, alpha: float) -> str:
