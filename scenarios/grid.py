@@ -108,6 +108,7 @@ def run_grid(
     out.mkdir(parents=True, exist_ok=True)
     (out / "grid.json").write_text(json.dumps({"grid": spec.name, **dataclasses.asdict(config)}, indent=2))
     if todo:
+        _train_groups(spec, config, todo, out, launcher, workers, device)
         jobs = [(spec, config, cell, str(out), _fingerprint(settings[cell["id"]]), device) for cell in todo]
         if launcher == "slurm":
             _run_slurm(spec, jobs, out, slurm or SlurmOptions())
@@ -152,6 +153,59 @@ def run_one_cell(
     row["seconds"] = time.perf_counter() - started
     _write_result(cell_dir, row, fingerprint)
     return row
+
+
+def run_group(spec: GridSpec, config: Any, group: list[dict[str, Any]], out: str, device: str) -> str:
+    """Train one group's models together (``spec.train_group``); return a line saying how it went.
+
+    The output goes to ``OUT/groups/<first cell id>.log``; a failing group is reported, and its
+    cells then train one by one when they run.
+    """
+    log_path = Path(out) / "groups" / f"{group[0]['id']}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with open(log_path, "a") as log, redirect_stdout(log), redirect_stderr(log):
+        try:
+            spec.train_group(config, group, Path(out), device)
+            status = "trained"
+        except Exception as error:  # the cells fall back to training one by one
+            status = f"failed ({type(error).__name__}: {error}); its cells train one by one"
+            traceback.print_exc()
+    minutes = (time.perf_counter() - started) / 60
+    stack = f"stack of {len(group)} from {group[0]['id']}"
+    return f"[{spec.name}] {stack}: {status} in {minutes:.1f} min ({log_path})"
+
+
+def _train_groups(
+    spec: GridSpec, config: Any, todo: list[dict[str, Any]], out: Path, launcher: str, workers: int | None,
+    device: str,
+) -> None:  # fmt: skip
+    """Train the models of the cells the spec groups, a stack per group, before the cells run.
+
+    Local only: under Slurm each cell trains in its own task.
+    """
+    if spec.group_cells is None or spec.train_group is None or launcher != "local":
+        return
+    groups = spec.group_cells(config, todo)
+    if not groups:
+        return
+    print(f"[{spec.name}] training the models of {sum(map(len, groups))} cells in {len(groups)} stacks")
+    jobs = [(spec, config, group, str(out), device) for group in groups]
+    if workers == 0:
+        for job in jobs:
+            print(run_group(*job), flush=True)
+        return
+    workers = workers or max(1, os.cpu_count() or 1)
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    context = multiprocessing.get_context("spawn")
+    try:
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_init_worker, initargs=(threads,)
+        ) as pool:
+            for line in pool.map(run_group, *zip(*jobs, strict=True)):
+                print(line, flush=True)
+    except BrokenProcessPool:  # a worker died: the cells not trained yet train one by one
+        print(f"[{spec.name}] a stack's worker died (out of memory or killed); its cells train one by one")
 
 
 def write_table(out: Path, cells: list[dict[str, Any]]) -> list[dict[str, Any]]:

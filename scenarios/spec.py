@@ -43,6 +43,10 @@ class GridSpec:
     profiles: tuple[str, ...] = ("cpu", "paper")
     headline: str = "reward"
     """The key of a cell's row that the progress lines show (``recall`` for the memory grids)."""
+    group_cells: Callable[[Any, list[dict[str, Any]]], list[list[dict[str, Any]]]] | None = None
+    """Groups of the cells to run whose models train together, before the cells run (None: none)."""
+    train_group: Callable[[Any, list[dict[str, Any]], Path, str], None] | None = None
+    """Train one group's models into the grid's folder; its cells then find them trained."""
 
     def config(self, profile: str) -> Any:
         return self.profile(_check_profile(self.name, profile, self.profiles))

@@ -55,6 +55,8 @@ def _grid(name: str, description: str, profile, summarize) -> GridSpec:
         grids.run_cell,
         summarize,
         headline="recall",
+        group_cells=grids.group_cells,
+        train_group=grids.train_group,
     )
 
 

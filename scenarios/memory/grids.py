@@ -27,7 +27,7 @@ from envs.checks import check_choice, check_int, check_ints, check_number
 from envs.memory.env import MODES
 from envs.memory.people import DESIGNS, population_size, resolve_design
 from learners.sft_config import SFTConfig
-from scenarios.memory.study import MemoryConfig, ModeConfig, train_and_evaluate
+from scenarios.memory.study import MemoryConfig, ModeConfig, train_and_evaluate, train_together
 
 
 @dataclass
@@ -85,6 +85,10 @@ class MemoryGridConfig:
     """Training of the in-tool cells."""
     in_weight: ModeTraining = field(default_factory=ModeTraining)
     """Training of the in-weight cells."""
+    batch_cells: int = 1
+    """Cells trained together as one stack of models (``learners.batched_sft``), at most this many
+    at a time; cells are stacked when they share a mode, a width and a number of steps (their
+    data seeds, ALPHAs and data sizes may differ). 1: each cell trains on its own."""
 
     def __post_init__(self) -> None:
         _check_list("modes", self.modes)
@@ -108,6 +112,7 @@ class MemoryGridConfig:
         check_ints("data_seeds", self.data_seeds, minimum=0)
         check_number("threshold", self.threshold, 0.0, 1.0)
         check_int("ood_questions", self.ood_questions, minimum=0)
+        check_int("batch_cells", self.batch_cells, minimum=1)
 
 
 def _check_list(key: str, values: Any) -> None:
@@ -177,6 +182,34 @@ def run_cell(grid: MemoryGridConfig, cell: dict[str, Any], out: Path, device: st
     result = train_and_evaluate(cell_config(grid, cell), cell["mode"], out, device, resume=True)
     by_attribute = {f"recall_{k}": v for k, v in result.pop("recall_by_attribute").items()}
     return {**result, **by_attribute, "facts": 4 * cell["n_people"]}
+
+
+def group_cells(grid: MemoryGridConfig, todo: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """``todo``'s cells in groups that can train as one stack: same mode, width and SFT config
+    (hence steps), at most ``grid.batch_cells`` each; with ``batch_cells=1``, no groups."""
+    if grid.batch_cells == 1:
+        return []
+    by_shape: dict[str, list[dict[str, Any]]] = {}
+    for cell in todo:
+        sft = getattr(cell_config(grid, cell), cell["mode"]).sft
+        by_shape.setdefault(f"{cell['mode']}-{cell['width']}-{sft}", []).append(cell)
+    return [
+        same[start : start + grid.batch_cells]
+        for same in by_shape.values()
+        for start in range(0, len(same), grid.batch_cells)
+        if len(same) > 1
+    ]
+
+
+def train_group(grid: MemoryGridConfig, group: list[dict[str, Any]], out: Path, device: str) -> None:
+    """Train ``group``'s cells together into their folders ``out/cells/<id>``; each cell then
+    finds its trained model there and only evaluates it."""
+    train_together(
+        [cell_config(grid, cell) for cell in group],
+        group[0]["mode"],
+        [out / "cells" / cell["id"] for cell in group],
+        device,
+    )
 
 
 # --- profiles -------------------------------------------------------------------------------

@@ -263,10 +263,7 @@ def oracle_data(config: MemoryConfig, mode: str, out: Path, resume: bool = False
 def trained_model(config: MemoryConfig, mode: str, data: list, out: Path, device: str, resume: bool = False):
     """``mode``'s model trained by SFT on ``data`` (or read back when a resumed run has finished it);
     returns the model, its tokenizer and the training seconds (``None`` when read back)."""
-    from transformers import set_seed
-
-    from agents.model import build_model, load_model, parameter_count
-    from agents.tokenizers.memory import build_memory_tokenizer
+    from agents.model import load_model, parameter_count
     from learners.sft import train_sft
 
     mode_config: ModeConfig = getattr(config, mode)
@@ -276,12 +273,7 @@ def trained_model(config: MemoryConfig, mode: str, data: list, out: Path, device
         print(f"[{mode}] already trained: {final}")
         model, tokenizer = load_model(final)
         return model, tokenizer, None
-    set_seed(mode_config.sft.seed)  # the same initial weights on every run
-    if config.model:
-        model, tokenizer = load_model(config.model)
-    else:
-        tokenizer = build_memory_tokenizer()
-        model = build_model(len(tokenizer), config.layers, config.heads, mode_config.width)
+    model, tokenizer = initial_model(config, mode)
     if resume and (final / "adapter_config.json").exists():  # LoRA: the base as built, its adapter
         from peft import PeftModel
 
@@ -309,6 +301,55 @@ def trained_model(config: MemoryConfig, mode: str, data: list, out: Path, device
         progress=config.progress,
     )
     return model, tokenizer, time.perf_counter() - started
+
+
+def initial_model(config: MemoryConfig, mode: str):
+    """``mode``'s model before training and its tokenizer: the same weights on every run."""
+    from transformers import set_seed
+
+    from agents.model import build_model, load_model
+    from agents.tokenizers.memory import build_memory_tokenizer
+
+    set_seed(getattr(config, mode).sft.seed)
+    if config.model:
+        return load_model(config.model)
+    tokenizer = build_memory_tokenizer()
+    return build_model(len(tokenizer), config.layers, config.heads, getattr(config, mode).width), tokenizer
+
+
+def train_together(configs: list[MemoryConfig], mode: str, outs: list[Path], device: str) -> None:
+    """Train ``mode``'s models of several runs that share a shape and an SFT config in one stack
+    (:func:`learners.batched_sft.train_sft_batched`), into each run's ``checkpoints/<mode>/final``,
+    where :func:`train_and_evaluate` then finds them; runs already trained are left out."""
+    from learners.batched_sft import train_sft_batched
+    from learners.common import resolve_device
+
+    todo = [
+        (c, o)
+        for c, o in zip(configs, outs, strict=True)
+        if not (o / "checkpoints" / mode / "final" / "config.json").exists()
+    ]
+    if not todo:
+        return
+    sft = getattr(todo[0][0], mode).sft
+    if any(
+        getattr(c, mode).sft != sft or getattr(c, mode).width != getattr(todo[0][0], mode).width
+        for c, _ in todo
+    ):
+        raise ValueError(f"the {mode} models trained together must share their width and SFT config")
+    initial = [initial_model(c, mode) for c, _ in todo]
+    started = time.perf_counter()
+    train_sft_batched(
+        [model for model, _ in initial],
+        initial[0][1],
+        [oracle_data(c, mode, o, resume=True) for c, o in todo],
+        sft,
+        [o / "checkpoints" / mode for _, o in todo],
+        resume=True,
+        device=resolve_device(device),
+        progress=todo[0][0].progress,
+    )
+    print(f"[{mode}] {len(todo)} models trained together in {time.perf_counter() - started:.0f} s")
 
 
 def evaluate_mode(

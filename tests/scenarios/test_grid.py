@@ -9,6 +9,7 @@ import shutil
 from dataclasses import dataclass, field
 
 import pytest
+import torch
 
 from envs.trajectory import read_trajectories
 from learners.sft_config import SFTConfig
@@ -467,3 +468,33 @@ def _alive(pid: int) -> bool:
     # A zombie (dead, not yet reaped by init) counts as gone.
     with open(f"/proc/{pid}/stat") as stat:
         return stat.read().split(") ")[1][0] != "Z"
+
+
+def test_stacked_cells_give_the_results_of_cells_trained_one_by_one(tmp_path):
+    from agents.model import load_model
+
+    grid = tiny_grid(modes=["in_weight"], data_seeds=[0, 1])
+    run_grid(GRIDS["memory_capacity"], grid, tmp_path / "alone" / "grid", workers=0)
+    stacked = dataclasses.replace(grid, batch_cells=4)
+    run_grid(GRIDS["memory_capacity"], stacked, tmp_path / "stacked" / "grid", workers=0)
+    alone_rows = {r["id"]: r for r in read_table(tmp_path / "alone" / "grid" / "results.csv")}
+    stacked_rows = read_table(tmp_path / "stacked" / "grid" / "results.csv")
+    assert len(stacked_rows) == 4 and all(r["status"] == "ok" for r in stacked_rows)
+    for row in stacked_rows:  # cell by cell: the same recall, the same weights
+        assert row["recall"] == alone_rows[row["id"]]["recall"]
+        folders = [tmp_path / run / "grid" / "cells" / row["id"] for run in ("alone", "stacked")]
+        a, b = (load_model(f / "checkpoints" / "in_weight" / "final")[0] for f in folders)
+        assert all(
+            torch.allclose(x, y, atol=1e-5) for x, y in zip(a.parameters(), b.parameters(), strict=True)
+        )
+        assert "already trained" in (folders[1] / "log.txt").read_text()
+    assert len(list((tmp_path / "stacked" / "grid" / "groups").glob("*.log"))) == 1
+
+
+def test_cells_are_stacked_by_mode_width_and_steps_at_most_batch_cells_each():
+    grid = tiny_grid(widths=[8, 16], data_seeds=[0, 1, 2], batch_cells=4)
+    groups = memory_grids.group_cells(grid, memory_grids.cells(grid))
+    assert sorted(len(g) for g in groups) == [2, 2, 2, 2, 4, 4, 4, 4]  # 6 cells per mode and width
+    for group in groups:
+        assert len({(c["mode"], c["width"]) for c in group}) == 1
+    assert memory_grids.group_cells(dataclasses.replace(grid, batch_cells=1), memory_grids.cells(grid)) == []
