@@ -15,6 +15,9 @@ def build_model(
     max_length: int = 1024,
     tie_embeddings: bool = False,
     eos_token_id: int | None = None,
+    norm_eps: float = 1e-6,
+    rope_angle_scale: float = 1.0,
+    init_std: float = 0.02,
 ):
     """A Llama decoder (RMSNorm, RoPE, SwiGLU) from transformers' own classes.
 
@@ -27,6 +30,11 @@ def build_model(
     The MLP is 4x the width, so a 2-layer model over the
     memory study's 260-token vocabulary has ``32 d^2 + 525 d`` parameters, the in-tool learning
     paper's family.
+
+    ``norm_eps`` is RMSNorm's epsilon, ``init_std`` the standard deviation of the initial weights
+    (transformers' ``initializer_range``; itl's models use ``width ** -0.5``), and
+    ``rope_angle_scale`` multiplies the rotary angles (itl's are ``2 pi`` times Llama's), as
+    transformers' ``linear`` RoPE with factor ``1 / rope_angle_scale``, kept in the saved config.
     """
     from transformers import LlamaConfig, LlamaForCausalLM
 
@@ -39,6 +47,9 @@ def build_model(
         num_attention_heads=heads,
         num_key_value_heads=heads,
         max_position_embeddings=max_length,
+        rms_norm_eps=norm_eps,
+        initializer_range=init_std,
+        rope_parameters=_rope(rope_angle_scale),
         tie_word_embeddings=tie_embeddings,
         attention_bias=False,
         mlp_bias=False,
@@ -47,6 +58,27 @@ def build_model(
         pad_token_id=vocab_size - 1 if eos_token_id is None else eos_token_id,
     )
     return LlamaForCausalLM(config)
+
+
+def _rope(angle_scale: float) -> dict:
+    if angle_scale == 1.0:
+        return {"rope_type": "default", "rope_theta": 10000.0}
+    _quiet_rope_factor_warning()
+    return {"rope_type": "linear", "factor": 1.0 / angle_scale, "rope_theta": 10000.0}
+
+
+def _quiet_rope_factor_warning() -> None:
+    """transformers warns that a linear RoPE factor should be >= 1 (it stretches contexts); here a
+    factor below 1 is the point (angles scaled up), so that one message is dropped at every load."""
+    import logging
+
+    class DropFactorWarning(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            return "factor field must be" not in record.getMessage()
+
+    logger = logging.getLogger("transformers.modeling_rope_utils")
+    if not any(isinstance(f, DropFactorWarning) for f in logger.filters):
+        logger.addFilter(DropFactorWarning())
 
 
 def check_width(key: str, width: int, heads: int) -> None:
@@ -92,6 +124,7 @@ def load_model(path: str | os.PathLike, load_in_4bit: bool = False):
             device_map={"": 0},
         )
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    _quiet_rope_factor_warning()  # a model built with rope_angle_scale > 1
     with quiet_transformers_bars():
         model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, **options)
     return model, tokenizer

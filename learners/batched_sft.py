@@ -16,7 +16,7 @@ traffic (the 260-way softmax dominates, see docs/benchmarks.md); on a GPU, where
 step is bound by kernel launches, one stack launches the kernels of M models once. The forward
 pass is transformers' ``LlamaForCausalLM`` (RMSNorm, rotary embeddings with ``rotate_half``,
 SwiGLU, untied or tied head) and is checked against it in the tests; models it does not cover
-(biases, grouped-query attention, scaled RoPE) are refused by :func:`check_stackable`.
+(biases, grouped-query attention, RoPE scalings other than linear) are refused by :func:`check_stackable`.
 """
 
 from __future__ import annotations
@@ -53,7 +53,8 @@ def check_stackable(models: Sequence) -> None:
         "attention_bias": first.attention_bias,
         "mlp_bias": first.mlp_bias,
         "grouped-query attention": first.num_key_value_heads != first.num_attention_heads,
-        "scaled RoPE": (first.rope_parameters or {}).get("rope_type", "default") != "default",
+        "RoPE other than default or linear": (first.rope_parameters or {}).get("rope_type", "default")
+        not in ("default", "linear"),
         "hidden_act other than silu": first.hidden_act != "silu",
     }
     if any(unsupported.values()):
@@ -80,6 +81,8 @@ class StackedLlama:
         head_dim = config.hidden_size // config.num_attention_heads
         theta = config.rope_parameters["rope_theta"]
         self.inv_freq = 1.0 / theta ** (torch.arange(0, head_dim, 2, device=device).float() / head_dim)
+        if config.rope_parameters.get("rope_type") == "linear":  # positions divided by the factor
+            self.inv_freq = self.inv_freq / config.rope_parameters["factor"]
 
     def hidden_states(self, input_ids: torch.Tensor) -> torch.Tensor:
         """The last hidden states, ``[M, B*T, d]``, of each model on its own ``[M, B, T]`` ids."""

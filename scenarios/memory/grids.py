@@ -27,7 +27,15 @@ from envs.checks import check_choice, check_int, check_ints, check_number
 from envs.memory.env import MODES
 from envs.memory.people import DESIGNS, population_size, resolve_design
 from learners.sft_config import SFTConfig
-from scenarios.memory.study import MemoryConfig, ModeConfig, train_and_evaluate, train_together
+from scenarios.memory.study import (
+    INITS,
+    ITL_MODEL,
+    ITL_TRAINING,
+    MemoryConfig,
+    ModeConfig,
+    train_and_evaluate,
+    train_together,
+)
 
 
 @dataclass
@@ -81,6 +89,12 @@ class MemoryGridConfig:
     """Decoder layers."""
     heads: int = 2
     """Attention heads."""
+    norm_eps: float = 1e-6
+    """RMSNorm's epsilon (itl: 1e-5)."""
+    rope_angle_scale: float = 1.0
+    """Factor on the rotary angles (itl: 2 pi)."""
+    init: str = "transformers"
+    """Initial weights' std: ``transformers`` (0.02) or ``itl`` (width ** -0.5)."""
     in_tool: ModeTraining = field(default_factory=ModeTraining)
     """Training of the in-tool cells."""
     in_weight: ModeTraining = field(default_factory=ModeTraining)
@@ -99,6 +113,9 @@ class MemoryGridConfig:
             check_choice("design", self.design, DESIGNS)
         check_int("layers", self.layers, minimum=1)
         check_int("heads", self.heads, minimum=1)
+        check_number("norm_eps", self.norm_eps, minimum=0)
+        check_number("rope_angle_scale", self.rope_angle_scale, minimum=1e-6)
+        check_choice("init", self.init, INITS)
         check_ints("widths", self.widths, minimum=2)
         for mode in MODES:
             key = f"{mode}.widths" if getattr(self, mode).widths else "widths"
@@ -170,6 +187,9 @@ def cell_config(grid: MemoryGridConfig, cell: dict[str, Any]) -> MemoryConfig:
         data_seed=cell["data_seed"],
         layers=grid.layers,
         heads=grid.heads,
+        norm_eps=grid.norm_eps,
+        rope_angle_scale=grid.rope_angle_scale,
+        init=grid.init,
         ood_questions=grid.ood_questions,
         progress=False,
         **untrained,
@@ -241,10 +261,11 @@ def _cpu_training(in_tool_widths: list[int] | None = None) -> dict[str, ModeTrai
     }
 
 
-def _paper_training() -> dict[str, ModeTraining]:
-    """The paper's settings: batch 128, lr 1e-3, 100k steps for every cell."""
-    sft = SFTConfig(learning_rate=1e-3, batch_size=128, max_steps=100_000, warmup_steps=1000, save_steps=5000)
-    return {"in_tool": ModeTraining(sft), "in_weight": ModeTraining(dataclasses.replace(sft))}
+def _paper_training() -> dict[str, Any]:
+    """The paper's settings: batch 128, 100k steps for every cell, itl's optimiser, schedule,
+    precision and model (``ITL_TRAINING``, ``ITL_MODEL``)."""
+    sft = SFTConfig(**ITL_TRAINING, batch_size=128, max_steps=100_000, save_steps=5000)
+    return {"in_tool": ModeTraining(sft), "in_weight": ModeTraining(dataclasses.replace(sft)), **ITL_MODEL}
 
 
 PAPER_PEOPLE = [2**k for k in range(1, 16)]  # 15 data set sizes, 2 .. 32,768 people

@@ -12,6 +12,7 @@ model, its evaluation, the figure. The memory grids reuse :func:`train_and_evalu
 from __future__ import annotations
 
 import json
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,15 @@ def _in_weight_cpu() -> ModeConfig:
     )  # fmt: skip
 
 
+INITS = ("transformers", "itl")
+# What itl's code does (docs/memory_itl_reference.md): AdamW betas (0.9, 0.95), lr 1e-3, a 50-step
+# warm-up, no gradient clipping, fp32; RMSNorm eps 1e-5, rotary angles x 2 pi, init std d^-1/2.
+# Not taken: its weight decay on every parameter (ours spares the norms), its truncated normal
+# and its (4d)^-1/2 std for the MLP's output matrix.
+ITL_TRAINING = dict(learning_rate=1e-3, adam_beta2=0.95, warmup_steps=50, max_grad_norm=0.0, precision="fp32")
+ITL_MODEL = dict(norm_eps=1e-5, rope_angle_scale=2 * math.pi, init="itl")
+
+
 @dataclass
 class MemoryConfig:
     """A run of the memory study; the defaults are the CPU profile's calibrated settings."""
@@ -79,6 +89,12 @@ class MemoryConfig:
     """Attention heads."""
     model: str | None = None
     """Path of a local Hugging Face causal LM to fine-tune instead of building one from scratch."""
+    norm_eps: float = 1e-6
+    """RMSNorm's epsilon (itl: 1e-5)."""
+    rope_angle_scale: float = 1.0
+    """Factor on the rotary angles (itl: 2 pi)."""
+    init: str = "transformers"
+    """Initial weights' std: ``transformers`` (0.02) or ``itl`` (width ** -0.5)."""
     in_tool: ModeConfig = field(default_factory=_in_tool_cpu)
     """The in-tool model."""
     in_weight: ModeConfig = field(default_factory=_in_weight_cpu)
@@ -100,6 +116,9 @@ class MemoryConfig:
         check_choice("query_language", self.query_language, QUERY_LANGUAGES)
         check_int("layers", self.layers, minimum=1)
         check_int("heads", self.heads, minimum=1)
+        check_number("norm_eps", self.norm_eps, minimum=0)
+        check_number("rope_angle_scale", self.rope_angle_scale, minimum=1e-6)
+        check_choice("init", self.init, INITS)
         for mode in MODES:
             check_width(f"{mode}.width", getattr(self, mode).width, self.heads)
         check_int("ood_questions", self.ood_questions, 0, len(ATTRIBUTES) * population_size("ood", design))
@@ -117,17 +136,12 @@ def cpu_profile(n_people: int = 1000) -> MemoryConfig:
 
 
 def paper_profile(n_people: int = 1000) -> MemoryConfig:
-    """The paper's settings: 2 layers, 2 heads, batch 128, lr 1e-3, 100k steps (GPU)."""
-    sft = SFTConfig(
-        learning_rate=1e-3,
-        batch_size=128,
-        max_steps=100_000,
-        warmup_steps=1000,
-        eval_steps=5000,
-        save_steps=5000,
-    )
+    """The paper's settings: 2 layers, 2 heads, batch 128, lr 1e-3, 100k steps (GPU), with itl's
+    optimiser, schedule, precision and model choices (``ITL_TRAINING``, ``ITL_MODEL``)."""
+    sft = SFTConfig(**ITL_TRAINING, batch_size=128, max_steps=100_000, eval_steps=5000, save_steps=5000)
     return MemoryConfig(
         n_people=n_people,
+        **ITL_MODEL,
         in_tool=ModeConfig(width=32, sft=sft),
         in_weight=ModeConfig(width=64, sft=SFTConfig(**vars(sft))),
     )
@@ -314,7 +328,12 @@ def initial_model(config: MemoryConfig, mode: str):
     if config.model:
         return load_model(config.model)
     tokenizer = build_memory_tokenizer()
-    return build_model(len(tokenizer), config.layers, config.heads, getattr(config, mode).width), tokenizer
+    width = getattr(config, mode).width
+    model = build_model(
+        len(tokenizer), config.layers, config.heads, width, norm_eps=config.norm_eps,
+        rope_angle_scale=config.rope_angle_scale, init_std=width**-0.5 if config.init == "itl" else 0.02,
+    )  # fmt: skip
+    return model, tokenizer
 
 
 def train_together(configs: list[MemoryConfig], mode: str, outs: list[Path], device: str) -> None:

@@ -100,3 +100,26 @@ def test_bad_width_and_missing_model_path(tmp_path):
         build_model(260, width=5)
     with pytest.raises(FileNotFoundError, match="nothing-here"):
         load_model(tmp_path / "nothing-here")
+
+
+def test_itls_model_choices_are_options_kept_through_save_and_load(tmp_path, caplog):
+    import math
+
+    import torch
+
+    model = build_model(260, 2, 2, 16, norm_eps=1e-5, rope_angle_scale=2 * math.pi, init_std=16**-0.5)
+    assert model.model.norm.variance_epsilon == 1e-5
+    assert 0.2 < model.model.layers[0].mlp.up_proj.weight.std().item() < 0.3  # 16 ** -0.5 = 0.25
+    cos, _ = model.model.rotary_emb(torch.zeros(1, 4, 16), torch.arange(4)[None])
+    head_dim = 8
+    inverse = 1 / 10000 ** (torch.arange(0, head_dim, 2).float() / head_dim)
+    angles = 2 * math.pi * torch.arange(4).float()[:, None] * inverse
+    assert torch.allclose(cos[0], torch.cat([angles, angles], -1).cos(), atol=1e-5)  # Llama's x 2 pi
+    model.save_pretrained(tmp_path)
+    build_memory_tokenizer().save_pretrained(tmp_path)
+    with caplog.at_level("WARNING"):
+        loaded, _ = load_model(tmp_path)
+    assert loaded.config.rope_parameters == model.config.rope_parameters
+    assert "factor" not in caplog.text  # transformers' warning about factors below 1 is dropped
+    plain = build_model(260, 2, 2, 16)  # the defaults are transformers' own
+    assert plain.config.rope_parameters["rope_type"] == "default" and plain.config.rms_norm_eps == 1e-6

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 from transformers import set_seed
@@ -44,9 +46,12 @@ def largest_difference(a, b) -> float:
     )
 
 
-@pytest.mark.parametrize("tied", [False, True])
-def test_the_stacks_loss_is_transformers_llama_loss_for_each_model(tied):
-    models = [fresh_model(seed=s, tie_embeddings=tied) for s in range(3)]
+ITL_MODEL = dict(norm_eps=1e-5, rope_angle_scale=2 * math.pi, init_std=8**-0.5)  # itl's choices
+
+
+@pytest.mark.parametrize("options", [{}, {"tie_embeddings": True}, ITL_MODEL], ids=["untied", "tied", "itl"])
+def test_the_stacks_loss_is_transformers_llama_loss_for_each_model(options):
+    models = [fresh_model(seed=s, **options) for s in range(3)]
     ids = torch.randint(0, len(TOKENIZER) - 1, (3, 2, 7))
     labels = ids.clone()
     labels[:, :, :3] = -100

@@ -498,3 +498,17 @@ def test_cells_are_stacked_by_mode_width_and_steps_at_most_batch_cells_each():
     for group in groups:
         assert len({(c["mode"], c["width"]) for c in group}) == 1
     assert memory_grids.group_cells(dataclasses.replace(grid, batch_cells=1), memory_grids.cells(grid)) == []
+
+
+def test_the_paper_profiles_take_itls_training_and_model_choices():
+    from scenarios.memory.study import paper_profile
+
+    for config in (memory_grids.capacity_profile("paper"), memory_grids.compressibility_profile("paper")):
+        sft = config.in_weight.sft
+        assert (sft.adam_beta2, sft.warmup_steps, sft.max_grad_norm, sft.precision) == (0.95, 50, 0.0, "fp32")
+        assert (config.norm_eps, config.init) == (1e-5, "itl") and config.rope_angle_scale > 6.28
+        cell = memory_grids.cells(config)[0]
+        assert memory_grids.cell_config(config, cell).init == "itl"
+    assert paper_profile().init == "itl" and memory_grids.capacity_profile("cpu").init == "transformers"
+    with pytest.raises(ValueError, match="init="):
+        tiny_grid(init="xavier")
