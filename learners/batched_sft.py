@@ -246,9 +246,10 @@ def train_sft_batched(
     output_dirs = [Path(d) for d in output_dirs]
     stack = StackedLlama(models, device)
     names = list(stack.params)
+    spared = {n for n in names if _no_decay(n) and not config.decay_norms}
     groups = [
-        {"params": [stack.params[n] for n in names if not _no_decay(n)], "weight_decay": config.weight_decay},
-        {"params": [stack.params[n] for n in names if _no_decay(n)], "weight_decay": 0.0},
+        {"params": [stack.params[n] for n in names if n not in spared], "weight_decay": config.weight_decay},
+        {"params": [stack.params[n] for n in names if n in spared], "weight_decay": 0.0},
     ]
     optimizer = torch.optim.AdamW(
         [g for g in groups if g["params"]], lr=config.learning_rate, betas=(0.9, config.adam_beta2), eps=1e-8

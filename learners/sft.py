@@ -108,6 +108,7 @@ def train_sft(
         make_eval_env=make_eval_env,
         eval_episodes=config.eval_episodes,
         token_learning_rate=config.peft.token_learning_rate if config.peft else None,
+        decay_norms=config.decay_norms,
     )
     return train_and_save(trainer, tokenizer, config, output_dir, writer, resume)
 
@@ -221,11 +222,23 @@ class EnvEvalTrainer(Trainer):
     env's scores."""
 
     def __init__(
-        self, *args, make_eval_env=None, eval_episodes: int = 256, token_learning_rate=None, **kwargs
+        self,
+        *args,
+        make_eval_env=None,
+        eval_episodes: int = 256,
+        token_learning_rate=None,
+        decay_norms: bool = False,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.make_eval_env, self.eval_episodes = make_eval_env, eval_episodes
-        self.token_learning_rate = token_learning_rate
+        self.token_learning_rate, self.decay_norms = token_learning_rate, decay_norms
+
+    def get_decay_parameter_names(self, model) -> list[str]:
+        """Trainer's rule (no decay on norms and biases), or every parameter with ``decay_norms``."""
+        if self.decay_norms:
+            return [name for name, _ in model.named_parameters()]
+        return super().get_decay_parameter_names(model)
 
     def compute_loss(self, model, inputs, *args, **kwargs):
         # PadToLongest pads on the right: under the causal mask no real token can attend to a

@@ -69,7 +69,9 @@ class SFTConfig:
     learning_rate: float = 1e-3
     """Peak learning rate of AdamW."""
     weight_decay: float = 0.1
-    """AdamW weight decay (not applied to norms and biases)."""
+    """AdamW weight decay (not applied to norms and biases unless ``decay_norms``)."""
+    decay_norms: bool = False
+    """Weight decay on every parameter, norms and biases too (itl's single parameter group)."""
     adam_beta2: float = 0.99
     """AdamW second-moment decay."""
     batch_size: int = 128
@@ -79,7 +81,7 @@ class SFTConfig:
     warmup_steps: int = 50
     """Linear warm-up steps before the cosine decay to zero."""
     max_grad_norm: float = 1.0
-    """Gradient clipping norm."""
+    """Gradient clipping norm (0: no clipping)."""
     logging_steps: int = 25
     """Steps between TensorBoard points of loss, learning rate and tokens/s."""
     eval_steps: int = 0
@@ -103,6 +105,7 @@ class SFTConfig:
     def __post_init__(self):
         check_number("learning_rate", self.learning_rate, minimum=0)
         check_number("weight_decay", self.weight_decay, minimum=0)
+        check_choice("decay_norms", self.decay_norms, (False, True))
         check_number("adam_beta2", self.adam_beta2, minimum=0, maximum=1)
         for key in (
             "batch_size",

@@ -61,10 +61,13 @@ def _in_weight_cpu() -> ModeConfig:
 
 INITS = ("transformers", "itl")
 # What itl's code does (docs/memory_itl_reference.md): AdamW betas (0.9, 0.95), lr 1e-3, a 50-step
-# warm-up, no gradient clipping, fp32; RMSNorm eps 1e-5, rotary angles x 2 pi, init std d^-1/2.
-# Not taken: its weight decay on every parameter (ours spares the norms), its truncated normal
-# and its (4d)^-1/2 std for the MLP's output matrix.
-ITL_TRAINING = dict(learning_rate=1e-3, adam_beta2=0.95, warmup_steps=50, max_grad_norm=0.0, precision="fp32")
+# warm-up, no gradient clipping, weight decay 0.1 on every parameter, fp32; RMSNorm eps 1e-5,
+# rotary angles x 2 pi, init std d^-1/2. Not taken: its truncated normal and its (4d)^-1/2 std
+# for the MLP's output matrix.
+ITL_TRAINING = dict(
+    learning_rate=1e-3, adam_beta2=0.95, warmup_steps=50, max_grad_norm=0.0, weight_decay=0.1,
+    decay_norms=True, precision="fp32",
+)  # fmt: skip
 ITL_MODEL = dict(norm_eps=1e-5, rope_angle_scale=2 * math.pi, init="itl")
 
 

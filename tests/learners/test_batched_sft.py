@@ -61,11 +61,12 @@ def test_the_stacks_loss_is_transformers_llama_loss_for_each_model(options):
     assert torch.allclose(stack.losses(ids, labels), expected, atol=1e-5)
 
 
-def test_training_together_matches_training_one_by_one(tmp_path):
+@pytest.mark.parametrize("decay_norms", [False, True])
+def test_training_together_matches_training_one_by_one(tmp_path, decay_norms):
     # Different data sizes (8 and 12 questions) in batches of 5: each model has its own epochs,
     # batch order and short last batches.
     datasets = [people_data(2, seed=0), people_data(3, seed=1)]
-    sft = config(batch_size=5)
+    sft = config(batch_size=5, decay_norms=decay_norms)
     alone = [train_sft(fresh_model(), TOKENIZER, d, sft, tmp_path / f"alone{i}", device="cpu", progress=False)
              for i, d in enumerate(datasets)]  # fmt: skip
     outs = [tmp_path / "together0", tmp_path / "together1"]
@@ -75,6 +76,9 @@ def test_training_together_matches_training_one_by_one(tmp_path):
     for one, stacked in zip(alone, together, strict=True):
         assert largest_difference(one, stacked) < 1e-5
         assert largest_difference(one, fresh_model()) > 1e-3  # it did train
+    if decay_norms:  # the norms' scales decayed: they differ from a run that spares them
+        spared = train_sft(fresh_model(), TOKENIZER, datasets[0], config(batch_size=5), tmp_path / "spared")
+        assert not torch.allclose(spared.model.norm.weight, alone[0].model.norm.weight, atol=1e-6)
     for out in outs:  # each model has its own final folder, checkpoints and TensorBoard
         assert (out / "final" / "config.json").exists() and any((out / "tb").iterdir())
         assert sorted(p.name for p in out.glob("batched-checkpoint-*")) == [

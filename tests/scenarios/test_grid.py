@@ -506,6 +506,7 @@ def test_the_paper_profiles_take_itls_training_and_model_choices():
     for config in (memory_grids.capacity_profile("paper"), memory_grids.compressibility_profile("paper")):
         sft = config.in_weight.sft
         assert (sft.adam_beta2, sft.warmup_steps, sft.max_grad_norm, sft.precision) == (0.95, 50, 0.0, "fp32")
+        assert sft.decay_norms and sft.weight_decay == 0.1
         assert (config.norm_eps, config.init) == (1e-5, "itl") and config.rope_angle_scale > 6.28
         cell = memory_grids.cells(config)[0]
         assert memory_grids.cell_config(config, cell).init == "itl"
