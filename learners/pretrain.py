@@ -20,11 +20,29 @@ from typing import Any
 from envs.trajectory import Trajectory
 from learners.sft_config import SFTConfig
 
+# Options added to the configs after caches were keyed, with the default that reproduces the old
+# behaviour: left out of the key while they keep it, so that a new option does not orphan every
+# cached model (the grids' fingerprints follow the same rule, scenarios.overrides.differences).
+LATER_OPTIONS = {"decay_norms": False}
+
 
 def pretrain_key(settings: dict[str, Any]) -> str:
-    """The cache key of ``settings``: the first 12 hex digits of the SHA-256 of their sorted JSON."""
-    text = json.dumps(settings, sort_keys=True)
+    """The cache key of ``settings``: the first 12 hex digits of the SHA-256 of their sorted JSON
+    (``LATER_OPTIONS`` at their defaults left out)."""
+    text = json.dumps(_without_later_defaults(settings), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _without_later_defaults(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            key: _without_later_defaults(item)
+            for key, item in value.items()
+            if not (key in LATER_OPTIONS and item == LATER_OPTIONS[key])
+        }
+    if isinstance(value, list):
+        return [_without_later_defaults(item) for item in value]
+    return value
 
 
 def pretrained_model(

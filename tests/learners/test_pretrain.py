@@ -74,3 +74,9 @@ def test_calculator_caches_keep_their_key():
     from scenarios.calculator.study import _pretrain_settings, cpu_profile
 
     assert pretrain_key(_pretrain_settings(cpu_profile())) == "0727003e8855"
+
+
+def test_a_later_option_at_its_default_keeps_old_keys_and_changes_them_when_set():
+    old = {"sft": {"learning_rate": 1e-3}}
+    assert pretrain_key({"sft": {"learning_rate": 1e-3, "decay_norms": False}}) == pretrain_key(old)
+    assert pretrain_key({"sft": {"learning_rate": 1e-3, "decay_norms": True}}) != pretrain_key(old)
