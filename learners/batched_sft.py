@@ -36,7 +36,7 @@ from agents.model import quiet_transformers_bars
 from agents.tokenizers import assistant_only_examples
 from envs.trajectory import Trajectory
 from learners.common import markdown_table, resolve_device, use_bf16
-from learners.sft import PadToLongest
+from learners.sft import EpochSeededLengthGroupedSampler, PadToLongest
 from learners.sft_config import SFTConfig
 
 CHECKPOINT = "batched-checkpoint-{step}.pt"
@@ -189,8 +189,6 @@ class ModelBatches:
     """One model's batches in ``train_sft``'s order: the length-grouped sampler's, epoch by epoch."""
 
     def __init__(self, examples: list[dict[str, list[int]]], batch_size: int, seed: int):
-        from learners.sft import EpochSeededLengthGroupedSampler
-
         self.examples, self.batch_size = examples, batch_size
         self.sampler = EpochSeededLengthGroupedSampler(
             batch_size, [len(e["input_ids"]) for e in examples], seed
