@@ -33,10 +33,9 @@ from tqdm.auto import tqdm
 from transformers import get_scheduler
 
 from agents.model import quiet_transformers_bars
-from agents.tokenizers import assistant_only_examples
 from envs.trajectory import Trajectory
 from learners.common import markdown_table, resolve_device, use_bf16
-from learners.sft import EpochSeededLengthGroupedSampler, PadToLongest
+from learners.sft import EpochSeededLengthGroupedSampler, PadToLongest, training_examples
 from learners.sft_config import SFTConfig
 
 CHECKPOINT = "batched-checkpoint-{step}.pt"
@@ -70,7 +69,7 @@ class StackedLlama:
     def __init__(self, models: Sequence, device: str):
         check_stackable(models)
         config = models[0].config
-        self.config, self.models = config, len(models)
+        self.config = config
         self.tied = config.tie_word_embeddings
         self.params = {
             name: torch.nn.Parameter(
@@ -254,7 +253,8 @@ def train_sft_batched(
     )
     scheduler = get_scheduler("cosine", optimizer, config.warmup_steps, config.max_steps)
     streams = [
-        ModelBatches(_examples(tokenizer, data, config), config.batch_size, config.seed) for data in datasets
+        ModelBatches(training_examples(tokenizer, data, config), config.batch_size, config.seed)
+        for data in datasets
     ]
     start = _resume(stack, optimizer, scheduler, output_dirs) if resume else 0
     writers = [SummaryWriter(str(d / "tb")) for d in output_dirs]
@@ -296,13 +296,6 @@ def train_sft_batched(
         tokenizer.save_pretrained(str(out / "final"))
         writers[i].close()
     return list(models)
-
-
-def _examples(tokenizer, data: Sequence[Trajectory], config: SFTConfig) -> list[dict[str, list[int]]]:
-    examples = assistant_only_examples(tokenizer, [t.messages for t in data])
-    if not config.assistant_only_loss:
-        examples = [{"input_ids": e["input_ids"], "labels": e["input_ids"]} for e in examples]
-    return examples
 
 
 def _save_checkpoints(stack, optimizer, scheduler, output_dirs, step: int, keep: int) -> None:

@@ -79,10 +79,7 @@ def train_sft(
     if config.peft is not None and not _is_peft(model):
         with quiet_library_warnings():
             model = with_adapters(model, config.peft, device)
-    examples = assistant_only_examples(tokenizer, [t.messages for t in trajectories])
-    if not config.assistant_only_loss:  # causal LM: every token, the questions and tool answers too
-        examples = [{"input_ids": e["input_ids"], "labels": e["input_ids"]} for e in examples]
-    dataset = Dataset.from_list(examples)
+    dataset = Dataset.from_list(training_examples(tokenizer, trajectories, config))
     args = TrainingArguments(
         **trainer_options(config, output_dir, device, progress),
         weight_decay=config.weight_decay,
@@ -111,6 +108,15 @@ def train_sft(
         decay_norms=config.decay_norms,
     )
     return train_and_save(trainer, tokenizer, config, output_dir, writer, resume)
+
+
+def training_examples(tokenizer, trajectories: Sequence[Trajectory], config: SFTConfig) -> list[dict]:
+    """Token ids and labels of each conversation: labels on the assistant's spans, or on every
+    token without ``config.assistant_only_loss``."""
+    examples = assistant_only_examples(tokenizer, [t.messages for t in trajectories])
+    if not config.assistant_only_loss:  # causal LM: every token, the questions and tool answers too
+        examples = [{"input_ids": e["input_ids"], "labels": e["input_ids"]} for e in examples]
+    return examples
 
 
 def _is_peft(model) -> bool:

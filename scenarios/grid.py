@@ -195,13 +195,8 @@ def _train_groups(
         for job in jobs:
             print(run_group(*job), flush=True)
         return
-    workers = workers or max(1, os.cpu_count() or 1)
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    context = multiprocessing.get_context("spawn")
     try:
-        with ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_init_worker, initargs=(threads,)
-        ) as pool:
+        with _worker_pool(workers or _default_workers()) as pool:
             for line in pool.map(run_group, *zip(*jobs, strict=True)):
                 print(line, flush=True)
     except BrokenProcessPool:  # a worker died: the cells not trained yet train one by one
@@ -269,17 +264,10 @@ def _run_local(spec: GridSpec, jobs: list[tuple], workers: int | None) -> None:
             progress.finished(run_one_cell(*job))
         progress.show(0)
         return
-    workers = workers or max(1, os.cpu_count() or 1)
-    threads = max(1, (os.cpu_count() or 1) // workers)
+    workers = workers or _default_workers()
     pending = list(jobs)
     while pending:
-        # spawn, not fork: torch's thread pools do not survive a fork.
-        with ProcessPoolExecutor(
-            workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
-            initargs=(threads,),
-        ) as pool:
+        with _worker_pool(workers) as pool:
             futures = {pool.submit(run_one_cell, *job): job for job in pending}
             pending = []
             progress.show(min(workers, len(futures)))
@@ -302,6 +290,22 @@ def _run_local(spec: GridSpec, jobs: list[tuple], workers: int | None) -> None:
                 for job in pending[:workers]:
                     _record_failure(job, "the worker process died (out of memory or killed)", progress)
                 pending = pending[workers:]
+
+
+def _default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def _worker_pool(workers: int) -> ProcessPoolExecutor:
+    """``workers`` processes sharing the cores' torch threads between them."""
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    # spawn, not fork: torch's thread pools do not survive a fork.
+    return ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(threads,),
+    )
 
 
 def _record_failure(job: tuple, error: str, progress: _Progress) -> None:

@@ -354,11 +354,8 @@ def train_together(configs: list[MemoryConfig], mode: str, outs: list[Path], dev
     if not todo:
         return
     sft = getattr(todo[0][0], mode).sft
-    if any(
-        getattr(c, mode).sft != sft or getattr(c, mode).width != getattr(todo[0][0], mode).width
-        for c, _ in todo
-    ):
-        raise ValueError(f"the {mode} models trained together must share their width and SFT config")
+    if any(getattr(c, mode).sft != sft for c, _ in todo):  # widths: train_sft_batched checks shapes
+        raise ValueError(f"the {mode} models trained together must share their SFT config")
     initial = [initial_model(c, mode) for c, _ in todo]
     started = time.perf_counter()
     train_sft_batched(
