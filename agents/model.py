@@ -17,7 +17,7 @@ def build_model(
     eos_token_id: int | None = None,
     norm_eps: float = 1e-6,
     rope_angle_scale: float = 1.0,
-    init_std: float = 0.02,
+    init: str = "transformers",
 ):
     """A Llama decoder (RMSNorm, RoPE, SwiGLU) from transformers' own classes.
 
@@ -31,14 +31,17 @@ def build_model(
     memory study's 260-token vocabulary has ``32 d^2 + 525 d`` parameters, the in-tool learning
     paper's family.
 
-    ``norm_eps`` is RMSNorm's epsilon, ``init_std`` the standard deviation of the initial weights
-    (transformers' ``initializer_range``; itl's models use ``width ** -0.5``), and
-    ``rope_angle_scale`` multiplies the rotary angles (itl's are ``2 pi`` times Llama's), as
-    transformers' ``linear`` RoPE with factor ``1 / rope_angle_scale``, kept in the saved config.
+    ``norm_eps`` is RMSNorm's epsilon; ``init`` is ``transformers`` (every matrix normal with std
+    0.02) or ``itl`` (itl's: normal truncated at 3 std, std ``width ** -0.5``, the MLP's output
+    ``(4 width) ** -0.5``); ``rope_angle_scale`` multiplies the rotary angles (itl's are ``2 pi``
+    times Llama's), as transformers' ``linear`` RoPE with factor ``1 / rope_angle_scale``, kept in
+    the saved config.
     """
     from transformers import LlamaConfig, LlamaForCausalLM
 
     check_width("width", width, heads)
+    if init not in INITS:
+        raise ValueError(f"init={init!r} is not valid; choose one of {', '.join(INITS)}")
     config = LlamaConfig(
         vocab_size=vocab_size,
         hidden_size=width,
@@ -48,7 +51,7 @@ def build_model(
         num_key_value_heads=heads,
         max_position_embeddings=max_length,
         rms_norm_eps=norm_eps,
-        initializer_range=init_std,
+        initializer_range=0.02,
         rope_parameters=_rope(rope_angle_scale),
         tie_word_embeddings=tie_embeddings,
         attention_bias=False,
@@ -57,7 +60,28 @@ def build_model(
         eos_token_id=vocab_size - 1 if eos_token_id is None else eos_token_id,
         pad_token_id=vocab_size - 1 if eos_token_id is None else eos_token_id,
     )
-    return LlamaForCausalLM(config)
+    model = LlamaForCausalLM(config)
+    if init == "itl":
+        _itl_init(model, width)
+    return model
+
+
+INITS = ("transformers", "itl")
+
+
+def _itl_init(model, width: int) -> None:
+    """itl's initialisation (nanollama's ``reset_parameters``): every matrix drawn from a normal
+    truncated at +-3 std, std ``width ** -0.5``, except the MLP's output, whose input is 4x wider:
+    ``(4 width) ** -0.5``. transformers' ``initializer_range`` is one std, untruncated, for all
+    matrices, hence this pass after its own; norms keep their scale of ones."""
+    import torch
+
+    with torch.no_grad():
+        for name, parameter in model.named_parameters():
+            if parameter.dim() != 2:
+                continue
+            std = (4 * width) ** -0.5 if name.endswith("mlp.down_proj.weight") else width**-0.5
+            torch.nn.init.trunc_normal_(parameter, std=std, a=-3 * std, b=3 * std)
 
 
 def _rope(angle_scale: float) -> dict:

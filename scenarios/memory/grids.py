@@ -94,7 +94,8 @@ class MemoryGridConfig:
     rope_angle_scale: float = 1.0
     """Factor on the rotary angles (itl: 2 pi)."""
     init: str = "transformers"
-    """Initial weights' std: ``transformers`` (0.02) or ``itl`` (width ** -0.5)."""
+    """Initial weights: ``transformers`` (normal, std 0.02) or ``itl`` (truncated normal, std
+    width ** -0.5, (4 width) ** -0.5 for the MLP's output; ``agents.model.build_model``)."""
     in_tool: ModeTraining = field(default_factory=ModeTraining)
     """Training of the in-tool cells."""
     in_weight: ModeTraining = field(default_factory=ModeTraining)

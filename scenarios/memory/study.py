@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agents.model import check_width
+from agents.model import INITS, check_width
 from envs.checks import check_choice, check_int, check_number
 from envs.memory.env import MODES, QUERY_LANGUAGES
 from envs.memory.people import ATTRIBUTES, DESIGNS, population_size, resolve_design
@@ -59,11 +59,9 @@ def _in_weight_cpu() -> ModeConfig:
     )  # fmt: skip
 
 
-INITS = ("transformers", "itl")
 # What itl's code does (docs/memory_itl_reference.md): AdamW betas (0.9, 0.95), lr 1e-3, a 50-step
 # warm-up, no gradient clipping, weight decay 0.1 on every parameter, fp32; RMSNorm eps 1e-5,
-# rotary angles x 2 pi, init std d^-1/2. Not taken: its truncated normal and its (4d)^-1/2 std
-# for the MLP's output matrix.
+# rotary angles x 2 pi, init truncated normal with std d^-1/2 ((4d)^-1/2 for the MLP's output).
 ITL_TRAINING = dict(
     learning_rate=1e-3, adam_beta2=0.95, warmup_steps=50, max_grad_norm=0.0, weight_decay=0.1,
     decay_norms=True, precision="fp32",
@@ -97,7 +95,8 @@ class MemoryConfig:
     rope_angle_scale: float = 1.0
     """Factor on the rotary angles (itl: 2 pi)."""
     init: str = "transformers"
-    """Initial weights' std: ``transformers`` (0.02) or ``itl`` (width ** -0.5)."""
+    """Initial weights: ``transformers`` (normal, std 0.02) or ``itl`` (truncated normal, std
+    width ** -0.5, (4 width) ** -0.5 for the MLP's output; ``agents.model.build_model``)."""
     in_tool: ModeConfig = field(default_factory=_in_tool_cpu)
     """The in-tool model."""
     in_weight: ModeConfig = field(default_factory=_in_weight_cpu)
@@ -334,7 +333,7 @@ def initial_model(config: MemoryConfig, mode: str):
     width = getattr(config, mode).width
     model = build_model(
         len(tokenizer), config.layers, config.heads, width, norm_eps=config.norm_eps,
-        rope_angle_scale=config.rope_angle_scale, init_std=width**-0.5 if config.init == "itl" else 0.02,
+        rope_angle_scale=config.rope_angle_scale, init=config.init,
     )  # fmt: skip
     return model, tokenizer
 

@@ -107,9 +107,21 @@ def test_itls_model_choices_are_options_kept_through_save_and_load(tmp_path, cap
 
     import torch
 
-    model = build_model(260, 2, 2, 16, norm_eps=1e-5, rope_angle_scale=2 * math.pi, init_std=16**-0.5)
+    model = build_model(260, 2, 2, 16, norm_eps=1e-5, rope_angle_scale=2 * math.pi, init="itl")
     assert model.model.norm.variance_epsilon == 1e-5
-    assert 0.2 < model.model.layers[0].mlp.up_proj.weight.std().item() < 0.3  # 16 ** -0.5 = 0.25
+    # itl's init: normals truncated at 3 std, std 16 ** -0.5 = 0.25, the MLP's output (4 x 16) ** -0.5
+    layers = model.model.layers
+    expected = [
+        (layers[0].mlp.up_proj.weight, 0.25),
+        (layers[0].self_attn.q_proj.weight, 0.25),
+        (model.lm_head.weight, 0.25),
+        (model.model.embed_tokens.weight, 0.25),
+        (layers[1].mlp.down_proj.weight, 0.125),
+    ]
+    for weight, std in expected:
+        assert weight.abs().max().item() <= 3 * std
+        assert 0.9 * std < weight.std().item() < 1.05 * std  # a +-3 std cut trims the std by 1.3%
+    assert torch.equal(model.model.norm.weight, torch.ones(16))
     cos, _ = model.model.rotary_emb(torch.zeros(1, 4, 16), torch.arange(4)[None])
     head_dim = 8
     inverse = 1 / 10000 ** (torch.arange(0, head_dim, 2).float() / head_dim)
@@ -123,3 +135,6 @@ def test_itls_model_choices_are_options_kept_through_save_and_load(tmp_path, cap
     assert "factor" not in caplog.text  # transformers' warning about factors below 1 is dropped
     plain = build_model(260, 2, 2, 16)  # the defaults are transformers' own
     assert plain.config.rope_parameters["rope_type"] == "default" and plain.config.rms_norm_eps == 1e-6
+    assert 0.015 < plain.lm_head.weight.std().item() < 0.025
+    with pytest.raises(ValueError, match=r"init='xavier'.*transformers, itl"):
+        build_model(260, init="xavier")

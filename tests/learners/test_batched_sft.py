@@ -46,7 +46,7 @@ def largest_difference(a, b) -> float:
     )
 
 
-ITL_MODEL = dict(norm_eps=1e-5, rope_angle_scale=2 * math.pi, init_std=8**-0.5)  # itl's choices
+ITL_MODEL = dict(norm_eps=1e-5, rope_angle_scale=2 * math.pi, init="itl")  # itl's choices
 
 
 @pytest.mark.parametrize("options", [{}, {"tie_embeddings": True}, ITL_MODEL], ids=["untied", "tied", "itl"])
