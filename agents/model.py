@@ -6,6 +6,8 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
+from envs.checks import check_choice
+
 
 def build_model(
     vocab_size: int,
@@ -40,8 +42,7 @@ def build_model(
     from transformers import LlamaConfig, LlamaForCausalLM
 
     check_width("width", width, heads)
-    if init not in INITS:
-        raise ValueError(f"init={init!r} is not valid; choose one of {', '.join(INITS)}")
+    check_choice("init", init, INITS)
     config = LlamaConfig(
         vocab_size=vocab_size,
         hidden_size=width,
