@@ -85,6 +85,9 @@ class MemoryGridConfig:
     """Recall a model must reach to count as storing the facts."""
     ood_questions: int = 0
     """Questions about unseen people per cell (0 = no OOD evaluation)."""
+    itl_ood_every: int = 0
+    """Steps between evaluations by itl's OOD protocol (``MemoryConfig.itl_ood_every``: 40 questions,
+    best of the evaluations, reported as ``ood_accuracy_itl``); 0: not measured."""
     layers: int = 2
     """Decoder layers."""
     heads: int = 2
@@ -131,6 +134,12 @@ class MemoryGridConfig:
         check_number("threshold", self.threshold, 0.0, 1.0)
         check_int("ood_questions", self.ood_questions, minimum=0)
         check_int("batch_cells", self.batch_cells, minimum=1)
+        check_int("itl_ood_every", self.itl_ood_every, minimum=0)
+        if self.itl_ood_every and self.batch_cells > 1:
+            raise ValueError(
+                f"itl_ood_every={self.itl_ood_every} needs batch_cells=1: models trained as one stack "
+                f"are not evaluated during training (batch_cells={self.batch_cells})"
+            )
 
 
 def _check_list(key: str, values: Any) -> None:
@@ -192,6 +201,7 @@ def cell_config(grid: MemoryGridConfig, cell: dict[str, Any]) -> MemoryConfig:
         rope_angle_scale=grid.rope_angle_scale,
         init=grid.init,
         ood_questions=grid.ood_questions,
+        itl_ood_every=grid.itl_ood_every,
         progress=False,
         **untrained,
         **{cell["mode"]: ModeConfig(width=cell["width"], sft=sft)},
@@ -292,11 +302,14 @@ def capacity_profile(profile: str) -> MemoryGridConfig:
 
 def ood_profile(profile: str) -> MemoryGridConfig:
     if profile == "paper":
+        # itl's generalisation grid (generalization.yaml): 10 data sizes, 5 widths, seed 0, and
+        # its protocol (best of 100 evaluations on 40 questions) beside our 1,000 final questions.
         return MemoryGridConfig(
-            people=PAPER_PEOPLE,
-            widths=[16, 32, 48, 64],
-            data_seeds=PAPER_SEEDS,
+            people=PAPER_PEOPLE[5:],
+            widths=[24, 36, 56, 96, 128],
+            data_seeds=[0],
             ood_questions=1000,
+            itl_ood_every=1000,
             **_paper_training(),
         )
     return MemoryGridConfig(people=[64, 256, 1024], widths=[32, 48], ood_questions=1000, **_cpu_training())

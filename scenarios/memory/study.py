@@ -11,6 +11,7 @@ model, its evaluation, the figure. The memory grids reuse :func:`train_and_evalu
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import time
@@ -67,6 +68,7 @@ ITL_TRAINING = dict(
     decay_norms=True, precision="fp32",
 )  # fmt: skip
 ITL_MODEL = dict(norm_eps=1e-5, rope_angle_scale=2 * math.pi, init="itl")
+ITL_OOD_PEOPLE = 10  # itl's OOD protocol: 10 unseen people, 40 questions (generalization/args.py)
 
 
 @dataclass
@@ -103,6 +105,10 @@ class MemoryConfig:
     """The in-weight model."""
     ood_questions: int = 1000
     """Questions about unseen people (OOD split) played per mode; 0 = no OOD evaluation."""
+    itl_ood_every: int = 0
+    """itl's OOD protocol beside ours: every this many training steps, and on the final model, the
+    model plays the 40 questions of 10 unseen people (the first 10 of the OOD split); the best of
+    those evaluations is ``ood_accuracy_itl`` (itl: every 1,000 of 100k steps). 0: not measured."""
     eval_batch_size: int = 500
     """Episodes generated together during evaluation."""
     progress: bool = True
@@ -124,6 +130,7 @@ class MemoryConfig:
         for mode in MODES:
             check_width(f"{mode}.width", getattr(self, mode).width, self.heads)
         check_int("ood_questions", self.ood_questions, 0, len(ATTRIBUTES) * population_size("ood", design))
+        check_int("itl_ood_every", self.itl_ood_every, minimum=0)
         check_int("eval_batch_size", self.eval_batch_size, minimum=1)
 
 
@@ -244,6 +251,8 @@ def train_and_evaluate(
     if not is_main_process():
         return {}
     results = evaluate_mode(config, mode, model, tokenizer, out, device)
+    if config.itl_ood_every:
+        results["ood_accuracy_itl"] = best_itl_ood_accuracy(config, mode, model, tokenizer, out)
     results["train_seconds"] = train_seconds
     ood_text = "-" if results["ood_accuracy"] is None else f"{results['ood_accuracy']:.3f}"
     print(f"[{mode}] recall {results['recall']:.3f}, OOD accuracy {ood_text}")
@@ -304,6 +313,7 @@ def trained_model(config: MemoryConfig, mode: str, data: list, out: Path, device
         f"({config.layers} layers, {config.heads} heads, width {mode_config.width})"
     )
     started = time.perf_counter()
+    callbacks = [itl_ood_callback(config, mode, tokenizer, out)] if config.itl_ood_every else []
     model = train_sft(
         model,
         tokenizer,
@@ -315,6 +325,7 @@ def trained_model(config: MemoryConfig, mode: str, data: list, out: Path, device
         resume=resume,
         device=device,
         progress=config.progress,
+        callbacks=callbacks,
     )
     return model, tokenizer, time.perf_counter() - started
 
@@ -406,6 +417,60 @@ def evaluate_mode(
         "eval_seconds": time.perf_counter() - started,
         "tool_call_rate": recall["tool_call_rate"],
     }
+
+
+def itl_ood_tasks() -> list[dict[str, int]]:
+    """itl's OOD evaluation set: every question about the first ``ITL_OOD_PEOPLE`` unseen people."""
+    return [{"task_id": i} for i in range(len(ATTRIBUTES) * ITL_OOD_PEOPLE)]
+
+
+def itl_ood_accuracy(config: MemoryConfig, mode: str, model, tokenizer) -> float:
+    """Accuracy of ``model`` on itl's 40 OOD questions (greedy, the OOD database answering)."""
+    from agents.evaluate import play, summarize
+
+    # At least itl's 10 people in the OOD env, whatever ood_questions says.
+    questions = max(config.ood_questions, len(ATTRIBUTES) * ITL_OOD_PEOPLE)
+    env = make_env(dataclasses.replace(config, ood_questions=questions), mode, "ood")
+    return summarize(play(model, tokenizer, env, itl_ood_tasks(), batch_size=config.eval_batch_size))[
+        "reward"
+    ]
+
+
+def _itl_ood_path(out: Path, mode: str) -> Path:
+    return out / f"ood_itl_{mode}.json"
+
+
+def itl_ood_callback(config: MemoryConfig, mode: str, tokenizer, out: Path):
+    """A ``TrainerCallback`` that plays itl's OOD questions every ``config.itl_ood_every`` steps and
+    records the accuracy by step in ``out/ood_itl_<mode>.json``; the file outlives a killed run,
+    and a resumed one overwrites the steps it plays again."""
+    from transformers import TrainerCallback  # here: importing the study needs no transformers
+
+    class ItlOODEvaluations(TrainerCallback):
+        def on_step_end(self, args, state, control, model=None, **kwargs):
+            if state.global_step % config.itl_ood_every == 0 and state.is_world_process_zero:
+                accuracy = itl_ood_accuracy(config, mode, model, tokenizer)
+                record_itl_ood(out, mode, state.global_step, accuracy)
+
+    return ItlOODEvaluations()
+
+
+def record_itl_ood(out: Path, mode: str, step: int | str, accuracy: float) -> dict[str, float]:
+    """Add ``accuracy`` at ``step`` to the mode's itl OOD record; return the whole record."""
+    path = _itl_ood_path(out, mode)
+    record = json.loads(path.read_text()) if path.exists() else {}
+    record[str(step)] = accuracy
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(record, indent=2))
+    temporary.replace(path)  # atomic: a killed run never leaves half a record
+    return record
+
+
+def best_itl_ood_accuracy(config: MemoryConfig, mode: str, model, tokenizer, out: Path) -> float:
+    """itl's reported OOD accuracy: the best of the evaluations during training and the final model's."""
+    record = record_itl_ood(out, mode, "final", itl_ood_accuracy(config, mode, model, tokenizer))
+    return max(record.values())
 
 
 def draw_figure(results: dict[str, Any], path: Path) -> Path:

@@ -1,5 +1,6 @@
 """The memory grids' summaries: parameters needed for 95% recall (capacity, compressibility) and
-accuracy on unseen people (OOD), each with the paper's figure."""
+accuracy on unseen people (OOD), each with the paper's figure on its axes and the paper's own points
+(:mod:`scenarios.memory.paper_points`) beside ours, in ``summary.json`` as in the figure."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from envs.memory.env import MODES
 from scenarios.figures import new_figure, save
+from scenarios.memory import paper_points
 from scenarios.memory.grids import MemoryGridConfig
 from scenarios.memory.study import MemoryConfig, make_env, ood_tasks
 
@@ -83,6 +85,11 @@ def summarize_capacity(grid: MemoryGridConfig, rows: list[dict[str, Any]], out: 
         for n in needed
         if n["params_needed"]
     ]
+    summary["paper"] = {
+        "source": paper_points.SOURCE + "grid4.csv",
+        "params_needed": paper_points.CAPACITY,
+        "in_weight_fit": paper_points.CAPACITY_FIT,
+    }
     _plot_needed(
         needed,
         "facts",
@@ -90,6 +97,8 @@ def summarize_capacity(grid: MemoryGridConfig, rows: list[dict[str, Any]], out: 
         f"Parameters needed for {grid.threshold:.0%} recall",
         out,
         fit=summary.get("in_weight_fit"),
+        paper=paper_points.CAPACITY,
+        log=True,
     )
     return summary
 
@@ -107,7 +116,14 @@ def summarize_compressibility(
     needed = smallest_reaching(rows, grid.threshold, ("mode", "n_people", "alpha"))
     for n in needed:
         n["correlation"] = round(1 - n["alpha"], 6)
-    _plot_needed(needed, "correlation", "correlation of attributes (1 - ALPHA)", "Compressibility", out)
+    _plot_needed(
+        needed,
+        "correlation",
+        "correlation of attributes (1 - ALPHA)",
+        "Compressibility",
+        out,
+        paper=paper_points.COMPRESSIBILITY,
+    )
     by_size: dict[int, dict[float, list[float]]] = {}
     for r in rows:
         if r.get("status") == "ok":
@@ -129,7 +145,11 @@ def summarize_compressibility(
     if recall:
         axis.legend(fontsize=7)
     save(figure, out.with_name(f"{out.stem}_recall.png"))
-    return {"threshold": grid.threshold, "params_needed": needed, "recall": recall}
+    paper = {
+        "source": paper_points.SOURCE + "grid_dependent_1000.csv",
+        "params_needed": paper_points.COMPRESSIBILITY,
+    }
+    return {"threshold": grid.threshold, "params_needed": needed, "recall": recall, "paper": paper}
 
 
 def summarize_ood(grid: MemoryGridConfig, rows: list[dict[str, Any]], out: Path) -> dict[str, Any]:
@@ -145,6 +165,13 @@ def summarize_ood(grid: MemoryGridConfig, rows: list[dict[str, Any]], out: Path)
         for (mode, params), points in sorted(curves.items())
         for n, v in sorted(points.items())
     ]
+    itl = {}  # itl's protocol, where the cells measured it: (mode, params, people) -> accuracies
+    for r in ok:
+        if r.get("ood_accuracy_itl") is not None:
+            itl.setdefault((r["mode"], r["params"], r["n_people"]), []).append(r["ood_accuracy_itl"])
+    for row in table:
+        if v := itl.get((row["mode"], row["params"], row["n_people"])):
+            row["ood_accuracy_itl"] = sum(v) / len(v)
     floor = chance_floor(grid)
     figure, axis = new_figure()
     for (mode, params), points in sorted(curves.items()):
@@ -157,6 +184,10 @@ def summarize_ood(grid: MemoryGridConfig, rows: list[dict[str, Any]], out: Path)
             linestyle="-" if mode == "in_tool" else "--",
             label=f"{mode} {params / 1000:.0f}K",
         )
+    for params, marker in zip(sorted({p["params"] for p in paper_points.OOD}), "Dv", strict=True):
+        points = [(p["n_people"], p["ood_accuracy"]) for p in paper_points.OOD if p["params"] == params]
+        style = {**_PAPER_STYLE, "marker": marker}
+        axis.plot(*zip(*points, strict=True), **style, label=f"paper in_tool {params / 1000:.0f}K")
     axis.axhline(floor, color="gray", linestyle=":", label="chance (random agent)")
     axis.set_xscale("log", base=2)
     axis.set_xlabel("people trained on")
@@ -164,7 +195,8 @@ def summarize_ood(grid: MemoryGridConfig, rows: list[dict[str, Any]], out: Path)
     axis.set_ylim(0, 1.05)
     axis.legend(fontsize=7, ncol=2)
     save(figure, out)
-    return {"ood_accuracy": table, "chance": floor}
+    paper = {"source": paper_points.SOURCE + "grid_ood.csv", "ood_accuracy": paper_points.OOD}
+    return {"ood_accuracy": table, "chance": floor, "paper": paper}
 
 
 def chance_floor(grid: MemoryGridConfig, episodes: int = 1000) -> float:
@@ -180,8 +212,17 @@ def chance_floor(grid: MemoryGridConfig, episodes: int = 1000) -> float:
     return summarize(played)["reward"]
 
 
-def _plot_needed(needed, x_key, x_label, title, out: Path, fit=None) -> None:
+# The paper's points: hollow grey markers, thin lines, so that ours stand out beside them.
+_PAPER_STYLE = {"color": "gray", "marker": "D", "markerfacecolor": "none", "linewidth": 0.8, "alpha": 0.8}
+
+
+def _plot_needed(needed, x_key, x_label, title, out: Path, fit=None, paper=(), log=False) -> None:
     figure, axis = new_figure()
+    for mode in MODES:
+        own = [(p[x_key], p["params_needed"]) for p in paper if p["mode"] == mode]
+        if own:
+            linestyle = "--" if mode == "in_tool" else "-"
+            axis.plot(*zip(*own, strict=True), **_PAPER_STYLE, linestyle=linestyle, label=f"paper {mode}")
     for mode in MODES:
         points = [(n[x_key], n["params_needed"]) for n in needed if n["mode"] == mode and n["params_needed"]]
         missed = [
@@ -203,6 +244,9 @@ def _plot_needed(needed, x_key, x_label, title, out: Path, fit=None) -> None:
             linestyle=":",
             label=f"in-weight fit: {fit['params_per_fact']:.1f} params/fact",
         )
+    if log:  # the paper's capacity figure: facts and parameters on log axes
+        axis.set_xscale("log")
+        axis.set_yscale("log")
     axis.set_xlabel(x_label)
     axis.set_ylabel("parameters")
     axis.set_title(title)

@@ -271,6 +271,26 @@ def test_capacity_summary_fits_params_per_fact(tmp_path):
     assert (tmp_path / "f.png").exists()
 
 
+def test_itls_fit_on_the_papers_own_points_gives_its_published_slope(tmp_path):
+    # The paper's capacity points, fed through our summary as cells that reach 95% at exactly
+    # those sizes: our implementation of itl's fit must give the slope itl's code gives them.
+    from scenarios.memory import paper_points
+
+    rows = [
+        {"status": "ok", "data_seed": 0, "recall": 1.0, "mode": p["mode"], "facts": p["facts"],
+         "params": p["params_needed"]}
+        for p in paper_points.CAPACITY
+    ]  # fmt: skip
+    summary = summaries.summarize_capacity(MemoryGridConfig(), rows, tmp_path / "f.png")
+    assert summary["in_weight_fit_itl"]["params_per_fact"] == pytest.approx(
+        paper_points.CAPACITY_FIT["params_per_fact"], abs=0.01
+    )
+    assert summary["in_weight_fit_itl"]["intercept"] == pytest.approx(
+        paper_points.CAPACITY_FIT["intercept"], rel=0.01
+    )
+    assert summary["paper"]["params_needed"] == paper_points.CAPACITY  # written beside ours
+
+
 def test_compressibility_summary_gives_params_needed_and_recall_per_size(tmp_path):
     rows = [
         {"status": "ok", "mode": "in_weight", "n_people": 1000, "alpha": alpha, "data_seed": 0,

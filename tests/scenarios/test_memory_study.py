@@ -94,6 +94,21 @@ def test_a_resume_never_trains_on_a_partial_oracle_file(tmp_path, monkeypatch):
     assert again["recall"] == first["recall"] and again["params"] == first["params"]
 
 
+def test_itls_ood_protocol_reports_the_best_of_its_evaluations_and_keeps_them_on_resume(tmp_path):
+    config = tiny(itl_ood_every=2)  # max_steps=4: evaluations at steps 2 and 4, then the final model
+    out = tmp_path / "run"
+    result = train_and_evaluate(config, "in_tool", out, "cpu")
+    record = json.loads((out / "ood_itl_in_tool.json").read_text())
+    assert set(record) == {"2", "4", "final"}
+    assert all(0.0 <= v <= 1.0 and v * 40 == round(v * 40) for v in record.values())  # 40 questions
+    assert result["ood_accuracy_itl"] == max(record.values())
+    assert result["ood_accuracy"] is None  # ours stays off (ood_questions=0): the two are separate
+    # A resumed run finds the model trained and keeps the evaluations made during training.
+    again = train_and_evaluate(config, "in_tool", out, "cpu", resume=True)
+    assert set(json.loads((out / "ood_itl_in_tool.json").read_text())) == {"2", "4", "final"}
+    assert again["ood_accuracy_itl"] == result["ood_accuracy_itl"]
+
+
 @pytest.mark.parametrize(
     "changes, message",
     [
@@ -122,6 +137,7 @@ def test_bad_options_fail_when_the_config_is_built(changes, message):
         ({"widths": [10]}, "widths=10 is not valid; it must split into heads=2"),
         ({"alphas": [0.5, 2.0]}, "alphas=2.0 is not valid; it must be <= 1.0"),
         ({"in_tool": ModeTraining(widths=[8, 10])}, "in_tool.widths=10 is not valid"),
+        ({"itl_ood_every": 100, "batch_cells": 4}, "itl_ood_every=100 needs batch_cells=1"),
     ],
 )
 def test_bad_grid_axes_fail_when_the_grid_is_built(changes, message):
