@@ -8,9 +8,9 @@ import math
 from pathlib import Path
 from typing import Any
 
+import scenarios.memory.paper_points as paper_points
 from envs.memory.env import MODES
 from scenarios.figures import new_figure, save
-from scenarios.memory import paper_points
 from scenarios.memory.grids import MemoryGridConfig
 from scenarios.memory.study import MemoryConfig, make_env, ood_tasks
 
