@@ -6,6 +6,8 @@ import json
 import shutil
 
 import pytest
+import torch
+from transformers import AutoModelForCausalLM
 
 import learners.sft
 from envs.memory.env import MODES
@@ -107,6 +109,15 @@ def test_itls_ood_protocol_reports_the_best_of_its_evaluations_and_keeps_them_on
     again = train_and_evaluate(config, "in_tool", out, "cpu", resume=True)
     assert set(json.loads((out / "ood_itl_in_tool.json").read_text())) == {"2", "4", "final"}
     assert again["ood_accuracy_itl"] == result["ood_accuracy_itl"]
+    # The evaluations leave training alone: the same model as without them (4 steps are 2 epochs
+    # of the 8 conversations, so the data order is drawn again right after the step-2 evaluation).
+    train_and_evaluate(tiny(), "in_tool", tmp_path / "plain", "cpu")
+    evaluated, plain = (
+        AutoModelForCausalLM.from_pretrained(run / "checkpoints" / "in_tool" / "final")
+        for run in (out, tmp_path / "plain")
+    )
+    for a, b in zip(evaluated.parameters(), plain.parameters(), strict=True):
+        assert torch.equal(a, b)
 
 
 @pytest.mark.parametrize(
