@@ -117,6 +117,8 @@ TWO_CLAUSE_SHARE = 1 / 3
 RANK_SEED = 12345
 """Orders the words of each part of speech for their Zipfian ranks; fixed, so every run's corpus
 has the same word frequencies and only the utterances differ with ``CorpusConfig.seed``."""
+SELECTED_NOUNS = 12
+"""Nouns each verb selects as its objects when ``CorpusConfig.selection`` > 0."""
 
 
 @dataclass
@@ -131,6 +133,12 @@ class CorpusConfig:
     """Share of the distinct utterances held out for evaluation (the paper's 80/20 split)."""
     zipf_exponent: float = 1.0
     """How skewed word choice within a part of speech is: a word of rank r has weight 1/r**exponent."""
+    selection: float = 0.0
+    """Share of a verb's objects drawn from the nouns it selects (each verb has its own
+    ``SELECTED_NOUNS``, fixed by ``RANK_SEED``), the rest by the nouns' Zipfian weights. 0: every
+    noun is drawn whatever the verb, as in corpus version 2 (the same text). Above 0 the text's
+    word choice depends on its context, which a model learns over more steps than unigram
+    frequencies, so later teacher checkpoints write text that earlier ones do not."""
 
     def __post_init__(self) -> None:
         check_int("sentences", self.sentences, minimum=100)
@@ -141,6 +149,7 @@ class CorpusConfig:
         check_number("zipf_exponent", self.zipf_exponent, minimum=0)
         if self.zipf_exponent <= 0:
             raise ValueError(f"zipf_exponent={self.zipf_exponent!r} is not valid; it must be > 0")
+        check_number("selection", self.selection, minimum=0, maximum=1)
 
 
 def zipf_ranked(words: tuple[str, ...], early: tuple[str, ...], order: random.Random) -> list[str]:
@@ -160,13 +169,17 @@ def zipf_ranked(words: tuple[str, ...], early: tuple[str, ...], order: random.Ra
 class _Lexicon:
     """Word draws: Zipfian within each open class (``self.noun()``...), uniform in closed ones."""
 
-    def __init__(self, rng: random.Random, exponent: float):
+    def __init__(self, rng: random.Random, exponent: float, selection: float = 0.0):
         self.rng = rng
+        self.selection = selection
         order = random.Random(RANK_SEED)
         self._pools = {}
         for name, words in (("noun", NOUNS), ("verb", VERBS), ("adj", ADJECTIVES), ("name", NAMES)):
             ranked = zipf_ranked(words, CDI_WORDS, order)
             self._pools[name] = (ranked, [1 / rank**exponent for rank in range(1, len(ranked) + 1)])
+        # Drawn after the ranks from the same fixed stream, so the ranks stay those of version 2.
+        nouns = sorted(set(NOUNS))
+        self.selects = {verb: order.sample(nouns, SELECTED_NOUNS) for verb in sorted(set(VERBS))}
 
     def draw(self, part_of_speech: str) -> str:
         words, weights = self._pools[part_of_speech]
@@ -187,10 +200,20 @@ class _Lexicon:
     def one(self, options) -> str:
         return self.rng.choice(tuple(options))
 
-    def noun_phrase(self) -> str:
-        """A determiner, sometimes an adjective, a noun: ``the big doggy``."""
+    def noun_phrase(self, verb: str | None = None) -> str:
+        """A determiner, sometimes an adjective, a noun: ``the big doggy``; the object of ``verb``
+        when given (one of the nouns it selects, at the rate ``selection``)."""
         adjective = f"{self.adj()} " if self.rng.random() < 0.3 else ""
-        return f"{self.one(DETERMINERS)} {adjective}{self.noun()}"
+        determiner = self.one(DETERMINERS)
+        # No draw at selection 0, so that text stays version 2's, draw for draw.
+        if verb is not None and self.selection and self.rng.random() < self.selection:
+            return f"{determiner} {adjective}{self.one(self.selects[verb])}"
+        return f"{determiner} {adjective}{self.noun()}"
+
+    def verb_phrase(self) -> str:
+        """A verb and its object: ``push the big truck``."""
+        verb = self.verb()
+        return f"{verb} {self.noun_phrase(verb)}"
 
 
 def _templates(w: _Lexicon):
@@ -199,8 +222,8 @@ def _templates(w: _Lexicon):
     return (
         (8, lambda: f"do you want {phrase()} ?"),
         (7, lambda: f"look at {phrase()} !"),
-        (6, lambda: f"can you {w.verb()} {phrase()} ?"),
-        (4, lambda: f"lets {w.verb()} {phrase()} {w.one(ADVERBS)} ."),
+        (6, lambda: f"can you {w.verb_phrase()} ?"),
+        (4, lambda: f"lets {w.verb_phrase()} {w.one(ADVERBS)} ."),
         (6, lambda: f"{phrase()} is {w.adj()} ."),
         (4, lambda: f"{phrase()} is {w.one(PREPOSITIONS)} {phrase()} ."),
         (6, lambda: f"where is {phrase()} ?"),
@@ -212,7 +235,7 @@ def _templates(w: _Lexicon):
         (5, lambda: f"{w.one(INTERJECTIONS)} ."),
         (4, lambda: f"{w.one(INTERJECTIONS)} !"),
         (2, lambda: f"{w.one(INTERJECTIONS)} , {w.name()} !"),
-        (2, lambda: f"{w.name()} , {w.verb()} {phrase()} please ."),
+        (2, lambda: f"{w.name()} , {w.verb_phrase()} please ."),
         (2, lambda: f"{w.name()} , come {w.one(DIRECTIONS)} !"),
         (2, lambda: f"{w.one(CAREGIVERS)} is {w.one(DIRECTIONS)} , {w.name()} ."),
         (4, lambda: f"is that {phrase()} ?"),
@@ -225,23 +248,24 @@ def _templates(w: _Lexicon):
         (2, lambda: f"{w.name()} has {phrase()} ."),
         (2, lambda: f"the {w.noun()} goes {w.one(DIRECTIONS)} ."),
         (3, lambda: f"{w.adj()} {w.noun()} !"),
-        (2, lambda: f"no , do not {w.verb()} {phrase()} ."),
-        (1, lambda: f"shall we {w.verb()} {phrase()} and {w.verb()} {phrase()} ?"),
-        (1, lambda: f"do you want to {w.verb()} {phrase()} because {w.one(THING_PRONOUNS)} is {w.adj()} ?"),
+        (2, lambda: f"no , do not {w.verb_phrase()} ."),
+        (1, lambda: f"shall we {w.verb_phrase()} and {w.verb_phrase()} ?"),
+        (1, lambda: f"do you want to {w.verb_phrase()} because {w.one(THING_PRONOUNS)} is {w.adj()} ?"),
         (2, lambda: f"here is {phrase()} for {w.name()} ."),
         (2, lambda: f"bye bye {w.noun()} ."),
-        (2, lambda: f"did you {w.verb()} {phrase()} ?"),
+        (2, lambda: f"did you {w.verb_phrase()} ?"),
         (2, lambda: f"who wants {w.noun()} ?"),
         (2, lambda: f"{w.one(('up', 'down'))} you go !"),
         (2, lambda: f"{w.one(('good', 'nice', 'big'))} {w.one(('job', 'girl', 'boy', 'try'))} !"),
-        (1, lambda: f"{w.one(CAREGIVERS)} will {w.verb()} {phrase()} {w.one(ADVERBS)} ."),
+        (1, lambda: f"{w.one(CAREGIVERS)} will {w.verb_phrase()} {w.one(ADVERBS)} ."),
     )
 
 
 def _progressive(w: _Lexicon) -> str:
     """``we are reading the book .``"""
     subject = w.one(SUBJECTS)
-    return f"{subject} {SUBJECTS[subject]} {_ing(w.verb())} {w.noun_phrase()} ."
+    verb = w.verb()
+    return f"{subject} {SUBJECTS[subject]} {_ing(verb)} {w.noun_phrase(verb)} ."
 
 
 def _ing(verb: str) -> str:
@@ -264,7 +288,7 @@ def _utterance(w: _Lexicon, makers, weights) -> str:
 
 def generate_corpus(config: CorpusConfig) -> list[str]:
     """``config.sentences`` utterances of 2 to 14 words, deterministic in ``config``."""
-    lexicon = _Lexicon(random.Random(config.seed), config.zipf_exponent)
+    lexicon = _Lexicon(random.Random(config.seed), config.zipf_exponent, config.selection)
     weights, makers = zip(*_templates(lexicon), strict=True)
     return [" ".join(words_of(_utterance(lexicon, makers, weights))) for _ in range(config.sentences)]
 

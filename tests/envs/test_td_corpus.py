@@ -9,6 +9,8 @@ import pytest
 from agents.tokenizers.teacher_demo import build_teacher_demo_tokenizer, encode_sentence
 from envs.teacher_demo.corpus import (
     CDI_WORDS,
+    SELECTED_NOUNS,
+    VERBS,
     CorpusConfig,
     generate_corpus,
     load_text_corpus,
@@ -122,6 +124,27 @@ def test_loader_names_a_missing_path_and_an_empty_folder(tmp_path):
         load_text_corpus(tmp_path / "empty")
 
 
+def objects_by_verb(sentences):
+    """verb -> nouns seen as its object in ``can you <verb> <determiner> [adjective] <noun> ?``."""
+    objects: dict[str, set[str]] = {}
+    for sentence in sentences:
+        for clause in sentence.split(" ? "):
+            words = clause.removesuffix(" ?").split()
+            if words[:2] == ["can", "you"] and len(words) in (5, 6) and words[2] in VERBS:
+                objects.setdefault(words[2], set()).add(words[-1])
+    return objects
+
+
+def test_selection_makes_a_verbs_object_depend_on_the_verb():
+    free = objects_by_verb(generate_corpus(CorpusConfig(sentences=20000)))
+    selected = objects_by_verb(generate_corpus(CorpusConfig(sentences=20000, selection=1.0)))
+    assert max(len(nouns) for nouns in free.values()) > 3 * SELECTED_NOUNS
+    assert all(len(nouns) <= SELECTED_NOUNS for nouns in selected.values())
+    assert sum(len(nouns) == SELECTED_NOUNS for nouns in selected.values()) >= 5  # the frequent verbs
+    # Every verb selects its own nouns: the sets are not one shared list.
+    assert len({frozenset(nouns) for nouns in selected.values() if len(nouns) == SELECTED_NOUNS}) >= 5
+
+
 @pytest.mark.parametrize(
     ("key", "value"),
     [
@@ -132,6 +155,8 @@ def test_loader_names_a_missing_path_and_an_empty_folder(tmp_path):
         ("eval_share", 1.0),
         ("eval_share", "0.2"),
         ("zipf_exponent", 0),
+        ("selection", 1.5),
+        ("selection", -0.1),
     ],
 )
 def test_bad_corpus_options_name_the_key(key, value):
