@@ -214,15 +214,26 @@ def fine_tune(config, model, tokenizer, toolrag: Path, out: Path, device: str, r
     data = training_conversations(config, toolrag)
     print(f"[lora] {len(data)} training conversations", flush=True)
     trained = train_sft(
-        model, tokenizer, data, config.lora, folder, tb_dir=out / "tb" / "lora", resume=resume,
-        device=device, progress=config.progress,
+        model, tokenizer, data, _lora_settings(config, tokenizer), folder, tb_dir=out / "tb" / "lora",
+        resume=resume, device=device, progress=config.progress,
         make_eval_env=make_env("test", num_tasks=config.test_tasks) if config.lora.eval_steps else None,
     )  # fmt: skip
     return trained, _lora_parameters(trained)
 
 
+def _lora_settings(config, tokenizer):
+    """``config.lora``, with every embedding row trainable when ``lora_embeddings`` asks for it."""
+    peft = config.lora.peft
+    if not config.lora_embeddings or peft.trainable_token_indices is not None:
+        return config.lora
+    rows = list(range(len(tokenizer)))
+    return dataclasses.replace(config.lora, peft=dataclasses.replace(peft, trainable_token_indices=rows))
+
+
 def _lora_parameters(model) -> int:
-    return sum(p.numel() for name, p in model.named_parameters() if "lora_" in name)
+    """The adapters' parameters and the trainable embedding rows' (PEFT's token deltas)."""
+    names = ("lora_", "trainable_tokens_delta")
+    return sum(p.numel() for name, p in model.named_parameters() if any(n in name for n in names))
 
 
 def evaluate_all(

@@ -78,6 +78,11 @@ class TinyAgentConfig:
     """Pre-training of the base (loss on the assistant's turns)."""
     lora: SFTConfig = field(default_factory=_lora_cpu)
     """The LoRA fine-tuning (its ``peft`` must be set)."""
+    lora_embeddings: bool = True
+    """Train every row of the (tied) embedding beside the adapters (PEFT's
+    ``trainable_token_indices``): the from-scratch base learnt its rows on other tools' plans, and
+    LoRA alone cannot move them (docs/tinyagent.md, probe d). Ignored when ``lora.peft`` names
+    its own rows."""
     max_new_tokens: int = 448
     """Longest generated turn (the longest gold plan, 11 steps, is about 420 tokens)."""
     eval_batch_size: int = 250
@@ -131,8 +136,9 @@ def paper_profile() -> TinyAgentConfig:
         weight_decay=0.0, peft=peft,
     )  # fmt: skip
     return TinyAgentConfig(
-        model="models/TinyLlama-1.1B-32k-Instruct", train_tasks=train_tasks, lora=lora, eval_batch_size=64
-    )
+        model="models/TinyLlama-1.1B-32k-Instruct", train_tasks=train_tasks, lora=lora,
+        lora_embeddings=False, eval_batch_size=64,
+    )  # fmt: skip
 
 
 def run_tinyagent(

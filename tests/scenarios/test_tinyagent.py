@@ -158,3 +158,25 @@ def test_a_share_of_the_training_conversations_keeps_its_joiner_turn():
     assert all(m[:2] == f[:2] for m, f in zip(kept, full, strict=True))  # every plan turn stays
     assert joiner_share(full, 1.0) == full
     assert all(len(m) == 2 for m in joiner_share(full, 0.0))
+
+
+def test_lora_moves_the_embedding_rows_only_when_asked(tmp_path):
+    from scenarios.tinyagent.steps import base_model, fine_tune, fit_toolrag
+
+    trainable, moved = {}, {}
+    for lora_embeddings in (True, False):
+        config = tiny_config(tmp_path, lora_embeddings=lora_embeddings)
+        out = tmp_path / f"run-{lora_embeddings}"
+        out.mkdir()
+        toolrag, _ = fit_toolrag(config, out)
+        model, tokenizer, _ = base_model(config, "cpu")
+        ids = torch.arange(len(tokenizer))
+        before = model.get_input_embeddings()(ids).detach().clone()
+        trained, trainable[lora_embeddings] = fine_tune(
+            config, model, tokenizer, toolrag, out, "cpu", resume=False
+        )
+        after = trained.get_input_embeddings()(ids).detach()
+        moved[lora_embeddings] = int(((after - before).abs().sum(dim=1) > 0).sum())
+    assert moved[False] == 0
+    assert moved[True] > 0
+    assert trainable[True] == trainable[False] + len(tokenizer) * config.width  # every row counted
