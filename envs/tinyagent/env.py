@@ -17,7 +17,7 @@ from tools.desktop.apps import TOOL_NAMES, Desktop, describe
 from tools.desktop.world import World
 
 SPLITS = ("train", "test")
-DESCRIBE = ("all", "gold", "toolrag")
+DESCRIBE = ("all", "gold", "noisy", "toolrag")
 SCORE_NAMES = (
     "success",
     "state_success",
@@ -113,9 +113,10 @@ class TinyAgentPlannerEnv(TextEnv):
     - ``split`` (``"train"`` | ``"test"``, default ``"test"``): the fixed 1,000-task test set
       (held-out phrasings, names, files and intent pairs) or the training tasks.
     - ``num_tasks`` (int, default 40,000): training tasks used (test: up to 1,000).
-    - ``describe`` (``"all"`` | ``"gold"`` | ``"toolrag"``, default ``"all"``): which tools the
-      prompt describes: all 16, the gold ones, or those ``toolrag`` (a
-      :class:`envs.tinyagent.toolrag.ToolRAG` saved with ``save``, by path) selects.
+    - ``describe`` (``"all"`` | ``"gold"`` | ``"noisy"`` | ``"toolrag"``, default ``"all"``): which
+      tools the prompt describes: all 16, the gold ones, the gold ones and a random number of the
+      others (seeded by the task: training prompts from a retriever's size to all 16), or those
+      ``toolrag`` (a :class:`envs.tinyagent.toolrag.ToolRAG` saved with ``save``, by path) selects.
     - ``toolrag`` (str | None): the path of the saved ToolRAG classifier.
     - ``max_replans`` (int, 0-2, default 0): ``Action: Replan`` answers allowed before the episode ends.
     - ``data`` (str | None): a TinyAgent data file (``testing_data.json``) whose plan points are
@@ -178,6 +179,8 @@ class TinyAgentPlannerEnv(TextEnv):
             self.described = list(TOOL_NAMES)
         elif self.describe == "gold":
             self.described = [name for name in TOOL_NAMES if name in self.task.tools]
+        elif self.describe == "noisy":
+            self.described = _noisy_tools(self.task)
         else:
             self.described = self._toolrag.select(self.task.query)
         self.tool_schemas = [_schemas()[name] for name in self.described]
@@ -333,6 +336,16 @@ def _recall(described: list[str], gold: tuple[str, ...]) -> float:
 @functools.lru_cache(maxsize=1)
 def _test_tasks() -> tuple[tasks.Task, ...]:
     return tuple(tasks.test_tasks())
+
+
+def _noisy_tools(task: tasks.Task) -> list[str]:
+    """The gold tools and 0 to all of the others, drawn by the task's seed, in catalogue order:
+    a prompt that names the answer's tools among distractors, so that a planner trained on it
+    must read the request to choose, with ToolRAG's few tools or all 16 described."""
+    rng = np.random.default_rng([task.seed, task.index, len(task.steps)])
+    others = [name for name in TOOL_NAMES if name not in task.tools]
+    chosen = set(rng.permutation(others)[: rng.integers(0, len(others) + 1)])
+    return [name for name in TOOL_NAMES if name in task.tools or name in chosen]
 
 
 @functools.lru_cache(maxsize=4096)

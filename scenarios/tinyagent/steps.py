@@ -154,13 +154,14 @@ def base_model(config, device: str):
 
 def training_conversations(config, toolrag: Path) -> list:
     """The oracle's training episodes: the first ``toolrag_share`` of the tasks with ToolRAG's
-    prompts, the rest with all 16 tools (shuffled together by the learner); with ``config.data``,
-    the plan and join points of TinyAgent's first ``train_tasks`` training queries."""
+    prompts, the rest described as ``other_describe`` says (shuffled together by the learner);
+    with ``config.data``, the plan and join points of TinyAgent's first ``train_tasks`` training
+    queries."""
     if config.data:
         return tinyagent_conversations(Path(config.data) / DATA_FILES[0], config.train_tasks)
     cut = round(config.toolrag_share * config.train_tasks)
     episodes = oracle_conversations("train", range(cut), "toolrag", toolrag) + oracle_conversations(
-        "train", range(cut, config.train_tasks)
+        "train", range(cut, config.train_tasks), config.other_describe
     )
     kept = joiner_share([e.messages for e in episodes], config.join_share)
     for episode, messages in zip(episodes, kept, strict=True):

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.model import check_width
-from envs.checks import check_int, check_number
+from envs.checks import check_choice, check_int, check_number
 from learners.sft_config import PeftOptions, SFTConfig
 from scenarios.tinyagent.steps import DATA_FILES, describes
 
@@ -35,7 +35,7 @@ def _pretrain_cpu() -> SFTConfig:
 def _lora_cpu() -> SFTConfig:
     peft = PeftOptions(r=32, alpha=64, target_modules=["all-linear"])
     return SFTConfig(
-        learning_rate=4e-3, batch_size=16, max_steps=700, warmup_steps=50, weight_decay=0.0, peft=peft
+        learning_rate=4e-3, batch_size=16, max_steps=1000, warmup_steps=50, weight_decay=0.0, peft=peft
     )
 
 
@@ -49,7 +49,11 @@ class TinyAgentConfig:
     """Test tasks evaluated (the fixed test set's first ones; 1,000 is all of it)."""
     toolrag_share: float = 0.5
     """Share of the training prompts that describe ToolRAG's tools (the others all 16)."""
-    join_share: float = 0.25
+    other_describe: str = "noisy"
+    """How the other training prompts describe tools: ``"all"`` 16, or ``"noisy"``, the gold
+    tools among a random number (0 to all) of the others, so that the list alone does not give
+    the answer away (the env's ``describe`` option)."""
+    join_share: float = 0.1
     """Share of the training and pre-training conversations whose joiner turn (after the
     observations) is trained too; the others end after the plan (TinyAgent's separate plan and
     join samples: success is the plan's)."""
@@ -100,6 +104,7 @@ class TinyAgentConfig:
         check_int("test_tasks", self.test_tasks, minimum=1, maximum=TEST_SIZE)
         check_number("toolrag_share", self.toolrag_share, minimum=0, maximum=1)
         check_number("join_share", self.join_share, minimum=0, maximum=1)
+        check_choice("other_describe", self.other_describe, ("all", "noisy"))
         check_number("toolrag_recall", self.toolrag_recall, minimum=0, maximum=1)
         check_int("vocab_size", self.vocab_size, minimum=300)
         for key in ("width", "layers", "heads"):

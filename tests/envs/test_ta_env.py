@@ -31,7 +31,7 @@ def gold_steps(env) -> list[tuple[str, tuple]]:
     return [(s.tool, s.args) for s in plans.parse_plan(env.unwrapped.demonstration()[0], TOOL_NAMES).calls()]
 
 
-@pytest.mark.parametrize("describe", ["all", "gold"])
+@pytest.mark.parametrize("describe", ["all", "gold", "noisy"])
 def test_check_env_passes(describe):
     check_env(TinyAgentPlannerEnv(split="test", describe=describe), skip_render_check=True)
 
@@ -73,6 +73,19 @@ def test_gold_descriptions_name_only_the_gold_tools():
     assert {t["function"]["name"] for t in info["tools"]} == gold
     described = set(re.findall(r"^(\w+)\(", prompt.split("\n\n")[0], flags=re.M))
     assert described == gold
+
+
+def test_noisy_descriptions_hold_the_gold_tools_among_a_varying_number_of_others():
+    env = gym.make(ENV_ID, split="train", describe="noisy")
+    sizes = set()
+    for task_id in range(40):
+        prompt, _ = env.reset(options={"task_id": task_id})
+        described = re.findall(r"^(\w+)\(", prompt.split("\n\n")[0], flags=re.M)
+        gold = {tool for tool, _ in gold_steps(env)}
+        assert gold <= set(described) and described == [n for n in TOOL_NAMES if n in described]
+        assert env.reset(options={"task_id": task_id})[0] == prompt  # seeded by the task
+        sizes.add(len(described) - len(gold))
+    assert min(sizes) <= 2 and max(sizes) >= 10  # from a retriever's few tools to nearly all
 
 
 def _parallel_task(env):

@@ -115,6 +115,7 @@ def test_qlora_fine_tunes_a_4bit_local_model(tmp_path):
         ({"test_tasks": 1001}, "test_tasks"),
         ({"toolrag_share": 1.5}, "toolrag_share"),
         ({"join_share": -0.1}, "join_share"),
+        ({"other_describe": "gold"}, "other_describe"),
         ({"model": "/no/such/model"}, "model"),
         ({"width": 30, "heads": 4}, "width"),
         ({"data": "/no/such/folder"}, "data"),
@@ -180,3 +181,17 @@ def test_lora_moves_the_embedding_rows_only_when_asked(tmp_path):
     assert moved[False] == 0
     assert moved[True] > 0
     assert trainable[True] == trainable[False] + len(tokenizer) * config.width  # every row counted
+
+
+def test_other_training_prompts_describe_all_tools_or_the_gold_ones_among_distractors(tmp_path):
+    from scenarios.tinyagent.steps import fit_toolrag, training_conversations
+    from tools.desktop.apps import TOOL_NAMES
+
+    described = {}
+    for other in ("all", "noisy"):
+        config = tiny_config(tmp_path, train_tasks=16, toolrag_share=0.25, other_describe=other)
+        toolrag, _ = fit_toolrag(config, tmp_path)
+        prompts = [c.messages[0]["content"] for c in training_conversations(config, toolrag)][4:]
+        described[other] = [sum(f"\n{name}(" in "\n" + p for name in TOOL_NAMES) for p in prompts]
+    assert set(described["all"]) == {len(TOOL_NAMES)}
+    assert len(set(described["noisy"])) > 3 and min(described["noisy"]) < len(TOOL_NAMES)
