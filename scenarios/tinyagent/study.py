@@ -48,7 +48,7 @@ class TinyAgentConfig:
     test_tasks: int = 1000
     """Test tasks evaluated (the fixed test set's first ones; 1,000 is all of it)."""
     toolrag_share: float = 0.5
-    """Share of the training prompts that describe ToolRAG's tools (the others all 16)."""
+    """Share of the training prompts that describe ToolRAG's tools (the others: ``other_describe``)."""
     other_describe: str = "noisy"
     """How the other training prompts describe tools: ``"all"`` 16, or ``"noisy"``, the gold
     tools among a random number (0 to all) of the others, so that the list alone does not give
