@@ -134,17 +134,13 @@ def base_model(config, device: str):
     def corpus():
         return [
             Trajectory(env_id="pretrain", messages=m, reward=1.0, terminated=True, truncated=False)
-            for m in joiner_share(
-                pretraining_conversations(config.pretrain_size, chain_share=config.chain_share),
-                config.join_share,
-            )
+            for m in joiner_share(pretraining_conversations(config.pretrain_size), config.join_share)
         ]
 
     def tokenizer():
         # The base's own corpus only, as TinyLlama's vocabulary comes from its pre-training: a
         # token learned from desktop text alone would keep a random row that LoRA cannot train.
-        conversations = pretraining_conversations(tokenizer_size(config), chain_share=config.chain_share)
-        texts = [m["content"] for c in conversations for m in c]
+        texts = [m["content"] for c in pretraining_conversations(tokenizer_size(config)) for m in c]
         return build_tinyagent_tokenizer(texts, config.vocab_size)
 
     model, tokenizer, path = pretrained_model(
@@ -316,11 +312,8 @@ def tokenizer_size(config) -> int:
 def settings_of(config) -> dict[str, Any]:
     """What the cached base model depends on (its cache key)."""
     keys = ("pretrain_size", "join_share", "vocab_size", "width", "layers", "heads", "pretrain")
-    settings = {
+    return {
         "corpus_version": CORPUS_VERSION,
         "tokenizer_conversations": tokenizer_size(config),
         **{k: dataclasses.asdict(config)[k] for k in keys},
     }
-    if config.chain_share:  # added later: bases cached without it keep their key
-        settings["chain_share"] = config.chain_share
-    return settings

@@ -70,10 +70,6 @@ class TinyAgentConfig:
     plans, with their own prompts (so no ToolRAG here, and DAG success only)."""
     pretrain_size: int = 10000
     """Pre-training conversations over the other tools."""
-    chain_share: float = 0.0
-    """Share of the pre-training requests' later parts that take a value from an earlier call
-    (``"$k"``, the request naming that call): the reading of line numbers a composed plan needs,
-    taught on other tools (:mod:`scenarios.tinyagent.corpus`)."""
     vocab_size: int = 2048
     """BPE vocabulary of the from-scratch base."""
     width: int = 128
@@ -108,7 +104,6 @@ class TinyAgentConfig:
         check_int("test_tasks", self.test_tasks, minimum=1, maximum=TEST_SIZE)
         check_number("toolrag_share", self.toolrag_share, minimum=0, maximum=1)
         check_number("join_share", self.join_share, minimum=0, maximum=1)
-        check_number("chain_share", self.chain_share, minimum=0, maximum=1)
         check_choice("other_describe", self.other_describe, ("all", "noisy"))
         check_number("toolrag_recall", self.toolrag_recall, minimum=0, maximum=1)
         check_int("vocab_size", self.vocab_size, minimum=300)

@@ -141,27 +141,6 @@ def test_the_pretraining_corpus_plans_other_tools_without_dependencies():
         assert [m["role"] for m in messages[2:-1]] == ["tool"] * len(parsed.calls())
 
 
-def test_chained_pretraining_requests_name_the_earlier_call_each_reference_points_to():
-    from envs.tinyagent import plans
-    from scenarios.tinyagent.corpus import pretraining_conversations
-    from tools.desktop.apps import TOOL_NAMES
-
-    chained = 0
-    for messages in pretraining_conversations(80, chain_share=1.0):
-        prompt, plan = messages[0]["content"], messages[1]["content"]
-        names = [line.split("(")[0] for line in prompt.split("\n\n")[0].splitlines()[1:]]
-        parsed = plans.parse_plan(plan, names)
-        assert not set(names) & set(TOOL_NAMES)
-        request = prompt.rsplit("Question: ", 1)[1]
-        for step in parsed.calls():
-            for k in step.deps:
-                chained += 1
-                assert parsed.steps[k - 1].tool.replace("_", " ") in request
-                assert f'"${k}"' in plan.splitlines()[step.index - 1]
-        assert [m["role"] for m in messages[2:-1]] == ["tool"] * len(parsed.calls())
-    assert chained > 20
-
-
 def test_a_share_of_the_training_conversations_keeps_its_joiner_turn():
     from scenarios.tinyagent.steps import joiner_share
 
