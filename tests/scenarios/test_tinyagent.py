@@ -183,6 +183,27 @@ def test_lora_moves_the_embedding_rows_only_when_asked(tmp_path):
     assert trainable[True] == trainable[False] + len(tokenizer) * config.width  # every row counted
 
 
+def test_the_evaluated_model_is_the_lora_model_merged_into_the_base(tmp_path):
+    from peft import PeftModel
+
+    from learners.common import quiet_library_warnings
+    from scenarios.tinyagent.steps import base_model, fine_tune, fit_toolrag
+
+    config, out = tiny_config(tmp_path), tmp_path / "run"
+    out.mkdir()
+    toolrag, _ = fit_toolrag(config, out)
+    model, tokenizer, _ = base_model(config, "cpu")
+    merged, _ = fine_tune(config, model, tokenizer, toolrag, out, "cpu", resume=False)
+    assert not isinstance(merged, PeftModel)
+    base, _, _ = base_model(config, "cpu")  # the cached base, untouched by the merge
+    ids = tokenizer("Question: email Ana the budget PDF", return_tensors="pt").input_ids
+    with torch.no_grad(), quiet_library_warnings():
+        plain = base(ids).logits
+        adapters = PeftModel.from_pretrained(base, out / "lora" / "final")(ids).logits
+        torch.testing.assert_close(merged(ids).logits, adapters, rtol=1e-4, atol=1e-4)
+    assert not torch.allclose(adapters, plain)  # LoRA moved the model, and the merge kept it
+
+
 def test_other_training_prompts_describe_all_tools_or_the_gold_ones_among_distractors(tmp_path):
     from scenarios.tinyagent.steps import fit_toolrag, training_conversations
     from tools.desktop.apps import TOOL_NAMES
