@@ -47,7 +47,8 @@ def play(
     Args:
         model: a Hugging Face causal LM.
         tokenizer: its tokenizer, with a chat template (its declared turn-end tokens stop a turn).
-        make_env: builds one env; its ``turn_ends`` also stop a turn (kept in the turn's text).
+        make_env: builds one env; its ``turn_ends`` also stop a turn (kept in the turn's text), and
+            a turn its ``doomed`` refuses already is cut there.
         tasks: the reset options of each episode (``{"task_id": i}``).
         sample: sample at ``temperature`` / ``top_p`` instead of greedy decoding.
         temperature, top_p: sampling settings (used only when ``sample``).
@@ -66,6 +67,7 @@ def play(
     """
     env = make_env()
     turn_ends = tuple(getattr(env.unwrapped, "turn_ends", ()))
+    doomed = getattr(env.unwrapped, "doomed", None)  # reads only its arguments: fine on a closed env
     env.close()
     agent = LMAgent(
         model,
@@ -78,6 +80,7 @@ def play(
         name=name or ("sampled" if sample else "greedy"),
         stop_strings=turn_ends,
         static_cache=static_cache,
+        doomed=doomed,
     )
     episodes = rollout(
         make_env,

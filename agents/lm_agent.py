@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
+
+from transformers import StoppingCriteria, StoppingCriteriaList
 
 from agents.base import Agent, Conversation
 from agents.tokenizers import turn_end_ids
@@ -30,6 +32,10 @@ class LMAgent(Agent):
             The default dynamic cache copies every layer's keys and values at each new token; with
             long prompts in large batches on a CPU that copy is most of the time (a 1M-parameter
             model, 250 prompts of 650 tokens: 2.3x faster static, ``bench/generation_cache.py``).
+        doomed: ``doomed(conversation, turn_so_far) -> bool`` (an env's :meth:`envs.core.TextEnv.doomed`),
+            asked each time a row's newest token holds a newline: a row it dooms stops there, cut
+            after that token, while the rest of the batch goes on. A batch decodes until its longest
+            row ends, so one malformed plan running on to ``max_new_tokens`` held up all of it.
     """
 
     def __init__(
@@ -44,8 +50,11 @@ class LMAgent(Agent):
         name: str = "lm",
         stop_strings: Sequence[str] = (),
         static_cache: bool = False,
+        doomed: Callable[[Conversation, str], bool] | None = None,
     ):
         self.model, self.tokenizer = model, tokenizer
+        self.doomed = doomed
+        self._newline_ids = None
         self.static_cache = static_cache
         self.max_new_tokens, self.do_sample = max_new_tokens, do_sample
         self.temperature, self.top_p, self.batch_size = temperature, top_p, batch_size
@@ -78,6 +87,10 @@ class LMAgent(Agent):
             sampling.update(stop_strings=self.stop_strings, tokenizer=self.tokenizer)
         if self.static_cache:  # one preallocated cache instead of a torch.cat per token and layer
             sampling["cache_implementation"] = "static"
+        doomed_rows = None
+        if self.doomed is not None:
+            doomed_rows = _DoomedRows(self.doomed, conversations, self.tokenizer, self.newline_ids(), width)
+            sampling["stopping_criteria"] = StoppingCriteriaList([doomed_rows])
         with torch.inference_mode():
             output = self.model.generate(
                 input_ids=input_ids.to(device),
@@ -91,17 +104,55 @@ class LMAgent(Agent):
         self.model.train(was_training)
         turns = []
         stops = set(self.stop_ids)
-        for row in output[:, width:].tolist():
+        for index, row in enumerate(output[:, width:].tolist()):
             end = next((i for i, token in enumerate(row) if token in stops), len(row))
             end += end < len(row) and row[end] in self.kept_stop_ids
+            if doomed_rows is not None:
+                end = min(end, doomed_rows.cut.get(index, end))
             turns.append(
                 self._cut_at_stop_string(self.tokenizer.decode(row[:end], skip_special_tokens=False))
             )
         return turns
 
+    def newline_ids(self):
+        """A boolean tensor over the vocabulary: which tokens' text holds a newline (computed once)."""
+        import torch
+
+        if self._newline_ids is None:
+            texts = self.tokenizer.batch_decode([[i] for i in range(len(self.tokenizer))])
+            self._newline_ids = torch.tensor(["\n" in text for text in texts])
+        return self._newline_ids
+
     def _cut_at_stop_string(self, text: str) -> str:
         ends = [text.index(stop) + len(stop) for stop in self.stop_strings if stop in text]
         return text[: min(ends)] if ends else text
+
+
+class _DoomedRows(StoppingCriteria):
+    """A per-row stopping criterion for ``generate``: asks ``doomed`` about a row's turn so far
+    whenever its newest token holds a newline, and stops the rows it dooms (``cut``: row -> tokens
+    of the turn kept)."""
+
+    def __init__(self, doomed, conversations, tokenizer, newline_ids, width: int):
+        self.doomed, self.conversations, self.tokenizer = doomed, conversations, tokenizer
+        self.newline_ids, self.width = newline_ids, width
+        self.cut: dict[int, int] = {}
+
+    def __call__(self, input_ids, scores, **kwargs):
+        import torch
+
+        stop = torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+        written = input_ids[:, self.width :]
+        if written.shape[1] == 0:
+            return stop
+        for row in torch.nonzero(self.newline_ids[written[:, -1].cpu()]).flatten().tolist():
+            if row in self.cut:
+                continue
+            turn = self.tokenizer.decode(written[row].tolist(), skip_special_tokens=False)
+            if self.doomed(self.conversations[row], turn):
+                self.cut[row] = written.shape[1]
+                stop[row] = True
+        return stop
 
 
 def left_padded(prompts: Sequence[Sequence[int]], pad_id: int):

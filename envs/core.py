@@ -16,7 +16,7 @@ from __future__ import annotations
 import numbers
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -182,6 +182,15 @@ class TextEnv(gym.Env[str, str]):
     def random_answer(self) -> str:
         """A well-formed final answer drawn at random (the chance floor); seeded by the task."""
         raise NotImplementedError
+
+    def doomed(self, messages: Sequence[dict[str, Any]], partial: str) -> bool:
+        """Whether the assistant turn begun as ``partial`` after ``messages`` will be refused whatever
+        follows (a plan line that already breaks the grammar), so that an agent may stop writing it.
+
+        The env must answer the cut turn exactly as it would the whole one. Agents call this on a
+        spare env, so it reads only its arguments. Here: never; a study that can tell overrides it.
+        """
+        return False
 
     # ----------------------------------------------------------------- gymnasium API
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict]:

@@ -58,6 +58,10 @@ class PlanError(ValueError):
     """A plan (or joiner answer) that does not follow the grammar; the message says what and where."""
 
 
+class IncompletePlan(PlanError):
+    """A plan whose lines are all right so far but that has not ended with ``join()<END_OF_PLAN>``."""
+
+
 @dataclass(frozen=True)
 class Step:
     """One numbered action of a plan."""
@@ -264,10 +268,30 @@ def parse_plan(text: str, tools: Collection[str], max_steps: int = MAX_STEPS) ->
         calls.append((tool, _parse_args(arg_text, index, tool)))
         thoughts.append(thought)
     if not calls:
-        raise PlanError(
+        raise IncompletePlan(
             f"the plan has no steps; write 'N. tool(args)' lines ending with 'N. join(){END_OF_PLAN}'"
         )
-    raise PlanError(f"the plan must end with '{len(calls) + 1}. join(){END_OF_PLAN}'")
+    raise IncompletePlan(f"the plan must end with '{len(calls) + 1}. join(){END_OF_PLAN}'")
+
+
+def doomed_prefix(text: str, tools: Collection[str], max_steps: int = MAX_STEPS) -> bool:
+    """Whether :func:`parse_plan` refuses every plan that begins with ``text``, the part written so far.
+
+    The parser reads line by line and stops at the first bad one, so once a complete line (one
+    ended by a newline) breaks the grammar, whatever follows gets that line's error: an agent may
+    stop writing there, and the cut plan is answered as the whole one would be. The line being
+    written, and what only ``join()`` checks (the ``$k`` references), are not judged.
+    """
+    complete = text[: text.rfind("\n") + 1]
+    if not complete or END_OF_PLAN in complete:
+        return False
+    try:
+        parse_plan(complete, tools, max_steps)
+    except IncompletePlan:
+        return False
+    except PlanError:
+        return True
+    return False
 
 
 def _parse_args(arg_text: str, index: int, tool: str) -> tuple:

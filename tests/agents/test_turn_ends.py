@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from transformers import AutoTokenizer
 
@@ -48,3 +49,22 @@ def test_declared_turn_ends_survive_a_save_and_stop_the_agent(tmp_path):
 
     reloaded.init_kwargs.pop(TURN_END_KEY)  # without the declaration nothing stops the turn
     assert LMAgent(model, reloaded, max_new_tokens=5).act([conversation], {}) == ["<|done|>" * 5]
+
+
+@pytest.mark.parametrize("static_cache", [False, True])
+def test_a_doomed_row_stops_after_its_newline_while_the_others_go_on(static_cache):
+    tokenizer = byte_level_tokenizer(
+        ["<|user|>", "<|assistant|>", "<|done|>", "<|end|>"], eos="<|end|>", chat_template=TEMPLATE
+    )
+    newline = tokenizer.convert_ids_to_tokens(tokenizer.encode("\n", add_special_tokens=False))[0]
+    asked = []
+
+    def doomed(conversation, partial):
+        asked.append(partial)
+        return conversation[-1]["content"] == "stop" and partial.count("\n") == 2
+
+    model = saying(tokenizer, newline)
+    agent = LMAgent(model, tokenizer, max_new_tokens=6, doomed=doomed, static_cache=static_cache)
+    conversations = [[{"role": "user", "content": "stop"}], [{"role": "user", "content": "go"}]]
+    assert agent.act(conversations, {}) == ["\n\n", "\n" * 6]
+    assert "\n" * 5 in asked  # the other row was asked at each of its newlines

@@ -184,6 +184,17 @@ def test_actions_that_are_not_usable_text_end_the_episode_with_zero(action):
     assert info["scores"]["parse_errors"] == 1.0
 
 
+def test_a_plan_turn_is_doomed_at_its_first_bad_line_and_a_joiner_turn_never():
+    env = TinyAgentPlannerEnv(split="test")
+    prompt, _ = env.reset(options={"task_id": 0})
+    asked = [{"role": "user", "content": prompt}]
+    assert env.doomed(asked, "1. get_trending_hashtags()\n2. ")
+    gold = env.gold()
+    assert not any(env.doomed(asked, gold[:k]) for k in range(len(gold) + 1))
+    observed = [*asked, {"role": "assistant", "content": gold}, {"role": "tool", "content": "Observation 1"}]
+    assert not env.doomed(observed, "Thought: done.\nAction: Finish(Task completed!)\n")
+
+
 def test_a_misused_tool_is_an_observation_not_an_exception():
     env = gym.make(ENV_ID, split="test")
     env.reset(options={"task_id": 0})

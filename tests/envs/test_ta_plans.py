@@ -15,6 +15,7 @@ from envs.tinyagent.plans import (
     Plan,
     PlanError,
     Step,
+    doomed_prefix,
     execute,
     format_join,
     format_plan,
@@ -276,6 +277,55 @@ def test_mutated_plans_raise_only_plan_errors():
             assert isinstance(parse_plan("".join(chars), TOOLS), Plan)
         except PlanError:
             pass
+
+
+def test_no_prefix_of_a_valid_plan_is_doomed():
+    for text in (EXAMPLE, "Thought: first the address.\n" + EXAMPLE, "\n\n" + EXAMPLE):
+        assert isinstance(parse_plan(text, TOOLS), Plan)
+        assert not any(doomed_prefix(text[:k], TOOLS) for k in range(len(text) + 1))
+
+
+@pytest.mark.parametrize(
+    ("prefix", "doomed"),
+    [
+        ('1. get_phone_number("Ana")\n2. get_phone_n', False),  # the line being written is not judged
+        ('1. get_phone_number("Ana")\n3. send_sms([], "x")\n', True),  # numbering
+        ("1. get_trending_hashtags()\n", True),  # an unknown tool
+        ('1. get_phone_number("Ana"\n', True),  # an unclosed call
+        ("1. get_phone_number(name='Ana')\n", True),  # a keyword argument
+        ("Sure! Here is the plan:\n", True),
+        ("Thought: a\nThought: b\n", True),
+        ('1. get_phone_number("$9")\n', False),  # references are checked at join()
+        ("1. join()\n", True),  # join() must be followed at once by the end
+        (f"1. join(){END_OF_PLAN}\nanything\n", False),  # ended: the turn is over
+    ],
+)
+def test_doomed_prefix_judges_complete_lines(prefix, doomed):
+    assert doomed_prefix(prefix, TOOLS) is doomed
+
+
+def test_a_doomed_prefix_gets_the_whole_plans_error():
+    # The promise an agent relies on when it stops writing: whatever would have followed, the cut
+    # plan is refused with the error the whole plan gets.
+    rng = random.Random("ta-doomed")
+    lines = [*EXAMPLE.split("\n"), "1. send_sms([], 'x')", "oops", "2. nope()", "Thought: t", "", "5. join()"]
+    doomed = 0
+    for _ in range(400):
+        text = "\n".join(rng.choice(lines) for _ in range(rng.randint(1, 7)))
+        cut = next((k for k in range(len(text) + 1) if doomed_prefix(text[:k], TOOLS)), None)
+        if cut is not None:
+            doomed += 1
+            assert plan_error(text[:cut]) == plan_error(text) is not None
+            assert plan_error(text[: cut + 5]) == plan_error(text)  # a token may run past the newline
+    assert doomed > 100
+
+
+def plan_error(text: str) -> str | None:
+    try:
+        parse_plan(text, TOOLS)
+    except PlanError as error:
+        return str(error)
+    return None
 
 
 @pytest.mark.parametrize(
