@@ -33,9 +33,10 @@ class LMAgent(Agent):
             long prompts in large batches on a CPU that copy is most of the time (a 1M-parameter
             model, 250 prompts of 650 tokens: 2.3x faster static, ``bench/generation_cache.py``).
         doomed: ``doomed(conversation, turn_so_far) -> bool`` (an env's :meth:`envs.core.TextEnv.doomed`),
-            asked each time a row's newest token holds a newline: a row it dooms stops there, cut
-            after that token, while the rest of the batch goes on. A batch decodes until its longest
-            row ends, so one malformed plan running on to ``max_new_tokens`` held up all of it.
+            asked each time a row's newest token ends a line or opens a call (holds ``\n`` or
+            ``(``, :data:`ASK_AT`): a row it dooms stops there, cut after that token, while the
+            rest of the batch goes on. A batch decodes until its longest row ends, so one malformed
+            plan running on to ``max_new_tokens`` held up all of it.
     """
 
     def __init__(
@@ -54,7 +55,7 @@ class LMAgent(Agent):
     ):
         self.model, self.tokenizer = model, tokenizer
         self.doomed = doomed
-        self._newline_ids = None
+        self._ask_ids = None
         self.static_cache = static_cache
         self.max_new_tokens, self.do_sample = max_new_tokens, do_sample
         self.temperature, self.top_p, self.batch_size = temperature, top_p, batch_size
@@ -89,7 +90,7 @@ class LMAgent(Agent):
             sampling["cache_implementation"] = "static"
         doomed_rows = None
         if self.doomed is not None:
-            doomed_rows = _DoomedRows(self.doomed, conversations, self.tokenizer, self.newline_ids(), width)
+            doomed_rows = _DoomedRows(self.doomed, conversations, self.tokenizer, self.ask_ids(), width)
             sampling["stopping_criteria"] = StoppingCriteriaList([doomed_rows])
         with torch.inference_mode():
             output = self.model.generate(
@@ -114,28 +115,34 @@ class LMAgent(Agent):
             )
         return turns
 
-    def newline_ids(self):
-        """A boolean tensor over the vocabulary: which tokens' text holds a newline (computed once)."""
+    def ask_ids(self):
+        """A boolean tensor over the vocabulary: which tokens' text holds one of :data:`ASK_AT`
+        (computed once)."""
         import torch
 
-        if self._newline_ids is None:
+        if self._ask_ids is None:
             texts = self.tokenizer.batch_decode([[i] for i in range(len(self.tokenizer))])
-            self._newline_ids = torch.tensor(["\n" in text for text in texts])
-        return self._newline_ids
+            self._ask_ids = torch.tensor([any(mark in text for mark in ASK_AT) for text in texts])
+        return self._ask_ids
 
     def _cut_at_stop_string(self, text: str) -> str:
         ends = [text.index(stop) + len(stop) for stop in self.stop_strings if stop in text]
         return text[: min(ends)] if ends else text
 
 
+# Where a turn is worth judging: a line ended, or a call opened (its name is then complete). Asking
+# at every token would decode every row's turn at every step.
+ASK_AT = ("\n", "(")
+
+
 class _DoomedRows(StoppingCriteria):
     """A per-row stopping criterion for ``generate``: asks ``doomed`` about a row's turn so far
-    whenever its newest token holds a newline, and stops the rows it dooms (``cut``: row -> tokens
+    whenever its newest token holds one of :data:`ASK_AT`, and stops the rows it dooms (``cut``: row -> tokens
     of the turn kept)."""
 
-    def __init__(self, doomed, conversations, tokenizer, newline_ids, width: int):
+    def __init__(self, doomed, conversations, tokenizer, ask_ids, width: int):
         self.doomed, self.conversations, self.tokenizer = doomed, conversations, tokenizer
-        self.newline_ids, self.width = newline_ids, width
+        self.ask_ids, self.width = ask_ids, width
         self.cut: dict[int, int] = {}
 
     def __call__(self, input_ids, scores, **kwargs):
@@ -145,7 +152,7 @@ class _DoomedRows(StoppingCriteria):
         written = input_ids[:, self.width :]
         if written.shape[1] == 0:
             return stop
-        for row in torch.nonzero(self.newline_ids[written[:, -1].cpu()]).flatten().tolist():
+        for row in torch.nonzero(self.ask_ids[written[:, -1].cpu()]).flatten().tolist():
             if row in self.cut:
                 continue
             turn = self.tokenizer.decode(written[row].tolist(), skip_special_tokens=False)

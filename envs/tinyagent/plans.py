@@ -44,6 +44,7 @@ MAX_STEPS = 32
 
 # The step line of TinyAgent's ACTION_PATTERN, matched against a whole (stripped) line.
 _STEP = re.compile(r"([0-9]+)\. (\w+)\((.*)\)")
+_HEAD = re.compile(r"([0-9]+)\. (\w+)\(")  # a step line's start, enough to judge its number and tool
 # LLMCompiler's reference rule ``\$\{?(\d+)\}?``, ASCII digits only: "$" and an Arabic-Indic
 # digit is text, not a reference.
 _REF = re.compile(r"\$\{?([0-9]+)\}?")
@@ -242,12 +243,14 @@ def parse_plan(text: str, tools: Collection[str], max_steps: int = MAX_STEPS) ->
                 )
             pending = stripped[len("Thought:") :].strip()
             continue
-        match = _STEP.fullmatch(stripped)
-        if match is None:
+        # The line's head ("N. tool(") is judged before the rest, so that a line is refused for its
+        # number or tool however it goes on: doomed_prefix relies on it.
+        head, match = _HEAD.match(stripped), _STEP.fullmatch(stripped)
+        if head is None or (match is None and head.group(2) == JOIN):
             raise PlanError(
                 f"line {lineno} is neither a step 'N. tool(args)' nor a 'Thought: ...': {_clip(stripped)}"
             )
-        number, tool, arg_text = match.groups()
+        number, tool = head.groups()
         index = len(calls) + 1
         if len(number) > 9 or int(number) != index:
             raise PlanError(
@@ -255,7 +258,7 @@ def parse_plan(text: str, tools: Collection[str], max_steps: int = MAX_STEPS) ->
             )
         thought, pending = pending or "", None
         if tool == JOIN:
-            if arg_text.strip():
+            if match.group(3).strip():
                 raise PlanError(f"line {lineno}: join() takes no arguments")
             if lineno != len(lines) or not found or not line.endswith(")"):
                 raise PlanError(
@@ -265,7 +268,11 @@ def parse_plan(text: str, tools: Collection[str], max_steps: int = MAX_STEPS) ->
         if index > max_steps:
             raise PlanError(f"the plan has more than {max_steps} calls")
         _check_tool(tool, index, tools)
-        calls.append((tool, _parse_args(arg_text, index, tool)))
+        if match is None:
+            raise PlanError(
+                f"line {lineno} is neither a step 'N. tool(args)' nor a 'Thought: ...': {_clip(stripped)}"
+            )
+        calls.append((tool, _parse_args(match.group(3), index, tool)))
         thoughts.append(thought)
     if not calls:
         raise IncompletePlan(
@@ -279,19 +286,23 @@ def doomed_prefix(text: str, tools: Collection[str], max_steps: int = MAX_STEPS)
 
     The parser reads line by line and stops at the first bad one, so once a complete line (one
     ended by a newline) breaks the grammar, whatever follows gets that line's error: an agent may
-    stop writing there, and the cut plan is answered as the whole one would be. The line being
-    written, and what only ``join()`` checks (the ``$k`` references), are not judged.
+    stop writing there, and the cut plan is answered as the whole one would be. Of the line being
+    written, only its head counts: ``N. tool(`` with a tool that is not in ``tools`` (the parser
+    judges a line's head first, so that line's error is the same however it goes on). What only
+    ``join()`` checks (the ``$k`` references) is not judged.
     """
     complete = text[: text.rfind("\n") + 1]
-    if not complete or END_OF_PLAN in complete:
+    if END_OF_PLAN in complete:
         return False
-    try:
-        parse_plan(complete, tools, max_steps)
-    except IncompletePlan:
-        return False
-    except PlanError:
-        return True
-    return False
+    if complete:
+        try:
+            parse_plan(complete, tools, max_steps)
+        except IncompletePlan:
+            pass
+        except PlanError:
+            return True
+    head = _HEAD.match(text[len(complete) :].strip())
+    return head is not None and head.group(2) != JOIN and head.group(2) not in tools
 
 
 def _parse_args(arg_text: str, index: int, tool: str) -> tuple:

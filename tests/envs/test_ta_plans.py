@@ -288,7 +288,11 @@ def test_no_prefix_of_a_valid_plan_is_doomed():
 @pytest.mark.parametrize(
     ("prefix", "doomed"),
     [
-        ('1. get_phone_number("Ana")\n2. get_phone_n', False),  # the line being written is not judged
+        ('1. get_phone_number("Ana")\n2. get_phone_n', False),  # the line being written: no head yet
+        ('1. get_phone_number("Ana")\n2. send_sms(', False),  # its head is right
+        ("1. get_trending_hashtags(", True),  # its head calls an unknown tool, whatever follows
+        ('1. get_trending_hashtags(["zq", "2021-06-09", "20', True),  # a line that never ends
+        ("1. join(", False),
         ('1. get_phone_number("Ana")\n3. send_sms([], "x")\n', True),  # numbering
         ("1. get_trending_hashtags()\n", True),  # an unknown tool
         ('1. get_phone_number("Ana"\n', True),  # an unclosed call
@@ -300,7 +304,7 @@ def test_no_prefix_of_a_valid_plan_is_doomed():
         (f"1. join(){END_OF_PLAN}\nanything\n", False),  # ended: the turn is over
     ],
 )
-def test_doomed_prefix_judges_complete_lines(prefix, doomed):
+def test_doomed_prefix_judges_complete_lines_and_the_head_of_the_last(prefix, doomed):
     assert doomed_prefix(prefix, TOOLS) is doomed
 
 
@@ -309,6 +313,7 @@ def test_a_doomed_prefix_gets_the_whole_plans_error():
     # plan is refused with the error the whole plan gets.
     rng = random.Random("ta-doomed")
     lines = [*EXAMPLE.split("\n"), "1. send_sms([], 'x')", "oops", "2. nope()", "Thought: t", "", "5. join()"]
+    lines += ['1. nope(["zq", "2021', '2. send_sms(["$1"], "x"']  # lines that never close
     doomed = 0
     for _ in range(400):
         text = "\n".join(rng.choice(lines) for _ in range(rng.randint(1, 7)))
