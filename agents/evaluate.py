@@ -20,6 +20,7 @@ import gymnasium as gym
 from agents.lm_agent import LMAgent
 from agents.rollout import rollout
 from agents.tokenizers import attach_tokens
+from envs.core import TextEnv
 from envs.trajectory import Trajectory, append_trajectories
 
 
@@ -68,6 +69,8 @@ def play(
     env = make_env()
     turn_ends = tuple(getattr(env.unwrapped, "turn_ends", ()))
     doomed = getattr(env.unwrapped, "doomed", None)  # reads only its arguments: fine on a closed env
+    if getattr(type(env.unwrapped), "doomed", None) is TextEnv.doomed:
+        doomed = None  # the default dooms nothing: asking it would only cost time
     env.close()
     agent = LMAgent(
         model,

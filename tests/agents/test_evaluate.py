@@ -50,6 +50,29 @@ def test_a_static_cache_plays_the_same_greedy_turns_as_the_dynamic_one():
     assert [e.messages for e in static] == [e.messages for e in dynamic]
 
 
+def test_only_an_env_that_can_doom_a_turn_is_asked(monkeypatch):
+    import agents.evaluate
+
+    given = []
+
+    class Recorder(agents.evaluate.LMAgent):
+        def __init__(self, *args, doomed=None, **kwargs):
+            given.append(doomed)
+            super().__init__(*args, doomed=doomed, **kwargs)
+
+    class Dooming(type(calculator().unwrapped)):
+        def doomed(self, messages, partial):
+            return False
+
+    monkeypatch.setattr(agents.evaluate, "LMAgent", Recorder)
+    tokenizer = build_calculator_tokenizer()
+    model = build_model(len(tokenizer), width=16)
+    for make_env in (calculator, Dooming):
+        play(model, tokenizer, make_env, [{"task_id": 0}], max_new_tokens=4)
+    assert given[0] is None  # TextEnv's default dooms nothing: asking it would only cost time
+    assert given[1] is not None and given[1].__func__ is Dooming.doomed
+
+
 def record(reward, tool_calls, attribute, scores=None, agent="a"):
     return Trajectory(
         env_id="x", messages=[], reward=reward, terminated=True, truncated=False, agent=agent,
