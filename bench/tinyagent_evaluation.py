@@ -1,0 +1,81 @@
+"""Seconds of ``tinyagent_lora``'s evaluations, with and without its two speed-ups.
+
+    python bench/tinyagent_evaluation.py RUN [--cache runs/cache] [--tasks 250]
+
+``RUN`` is the output folder of a ``python -m scenarios.run tinyagent_lora`` run on the cpu
+profile (its LoRA adapters in ``RUN/lora/final``; its base in ``--cache``, where that run kept
+it). On the first ``--tasks`` test tasks with all 16 tools described, one after the other in
+this process, it times:
+
+- the base, its malformed plans written whole and cut at their first bad line or unknown tool
+  (``TextEnv.doomed``; whole: the env class's ``doomed`` set back to ``TextEnv``'s, which
+  ``play`` does not ask);
+- the LoRA model, evaluated through PEFT's adapters and with them merged into the base
+  (``scenarios.tinyagent.steps.for_generation``).
+
+Each pair must give the same scores (the merged pair: the same turns). Prints seconds, the
+speed-ups and whether they matched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+from pathlib import Path
+
+from agents.evaluate import play
+from envs.core import TextEnv
+from envs.tinyagent.env import TinyAgentPlannerEnv
+from scenarios.tinyagent.steps import base_model, for_generation, make_env
+from scenarios.tinyagent.study import cpu_profile
+
+
+def timed(model, tokenizer, tasks: int, cut: bool = True):
+    """Seconds and episodes of greedy play on the first ``tasks`` test tasks, all tools described."""
+    dooms = TinyAgentPlannerEnv.doomed
+    if not cut:
+        TinyAgentPlannerEnv.doomed = TextEnv.doomed
+    try:
+        start = time.perf_counter()
+        episodes = play(
+            model, tokenizer, make_env("test", num_tasks=tasks), [{"task_id": i} for i in range(tasks)],
+            max_new_tokens=448, batch_size=250, static_cache=True,
+        )  # fmt: skip
+        return time.perf_counter() - start, episodes
+    finally:
+        TinyAgentPlannerEnv.doomed = dooms
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("run", type=Path, help="a tinyagent_lora output folder (with lora/final)")
+    parser.add_argument("--cache", default="runs/cache", help="where that run's base is cached")
+    parser.add_argument("--tasks", type=int, default=250)
+    args = parser.parse_args()
+    adapters = args.run / "lora" / "final"
+    if not (adapters / "adapter_config.json").is_file():
+        parser.error(f"{adapters} has no adapter_config.json: give a finished tinyagent_lora run's folder")
+    config = dataclasses.replace(cpu_profile(), cache=args.cache, progress=False)
+    model, tokenizer, _ = base_model(config, "cpu")
+
+    whole, whole_episodes = timed(model, tokenizer, args.tasks, cut=False)
+    cut, cut_episodes = timed(model, tokenizer, args.tasks)
+    same = [a.scores for a in whole_episodes] == [b.scores for b in cut_episodes]
+    print(f"base: whole {whole:.1f} s, cut {cut:.1f} s, {whole / cut:.2f}x; same scores: {same}")
+
+    from peft import PeftModel
+
+    from learners.common import quiet_library_warnings
+
+    with quiet_library_warnings():
+        lora = PeftModel.from_pretrained(model, adapters)
+    separate, separate_episodes = timed(lora, tokenizer, args.tasks)
+    merged, merged_episodes = timed(for_generation(lora, config), tokenizer, args.tasks)
+    same = [a.messages for a in separate_episodes] == [b.messages for b in merged_episodes]
+    ratio = separate / merged
+    print(f"LoRA: adapters {separate:.1f} s, merged {merged:.1f} s, {ratio:.2f}x; same turns: {same}")
+
+
+if __name__ == "__main__":
+    main()
