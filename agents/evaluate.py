@@ -68,9 +68,10 @@ def play(
     """
     env = make_env()
     turn_ends = tuple(getattr(env.unwrapped, "turn_ends", ()))
-    doomed = getattr(env.unwrapped, "doomed", None)  # reads only its arguments: fine on a closed env
-    if getattr(type(env.unwrapped), "doomed", None) is TextEnv.doomed:
-        doomed = None  # the default dooms nothing: asking it would only cost time
+    # Asked only where the env overrides TextEnv's doomed, which dooms nothing: asking it would only
+    # cost time. It reads only its arguments, so a closed env answers as well.
+    can_doom = getattr(type(env.unwrapped), "doomed", TextEnv.doomed) is not TextEnv.doomed
+    doomed = env.unwrapped.doomed if can_doom else None
     env.close()
     agent = LMAgent(
         model,

@@ -137,8 +137,8 @@ ASK_AT = ("\n", "(")
 
 class _DoomedRows(StoppingCriteria):
     """A per-row stopping criterion for ``generate``: asks ``doomed`` about a row's turn so far
-    whenever its newest token holds one of :data:`ASK_AT`, and stops the rows it dooms (``cut``: row -> tokens
-    of the turn kept)."""
+    whenever its newest token holds one of :data:`ASK_AT`, and stops the rows it dooms (``cut``:
+    row -> tokens of the turn kept)."""
 
     def __init__(self, doomed, conversations, tokenizer, ask_ids, width: int):
         self.doomed, self.conversations, self.tokenizer = doomed, conversations, tokenizer

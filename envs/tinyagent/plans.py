@@ -247,9 +247,7 @@ def parse_plan(text: str, tools: Collection[str], max_steps: int = MAX_STEPS) ->
         # number or tool however it goes on: doomed_prefix relies on it.
         head, match = _HEAD.match(stripped), _STEP.fullmatch(stripped)
         if head is None or (match is None and head.group(2) == JOIN):
-            raise PlanError(
-                f"line {lineno} is neither a step 'N. tool(args)' nor a 'Thought: ...': {_clip(stripped)}"
-            )
+            raise _not_a_step(lineno, stripped)
         number, tool = head.groups()
         index = len(calls) + 1
         if len(number) > 9 or int(number) != index:
@@ -269,9 +267,7 @@ def parse_plan(text: str, tools: Collection[str], max_steps: int = MAX_STEPS) ->
             raise PlanError(f"the plan has more than {max_steps} calls")
         _check_tool(tool, index, tools)
         if match is None:
-            raise PlanError(
-                f"line {lineno} is neither a step 'N. tool(args)' nor a 'Thought: ...': {_clip(stripped)}"
-            )
+            raise _not_a_step(lineno, stripped)
         calls.append((tool, _parse_args(match.group(3), index, tool)))
         thoughts.append(thought)
     if not calls:
@@ -279,6 +275,12 @@ def parse_plan(text: str, tools: Collection[str], max_steps: int = MAX_STEPS) ->
             f"the plan has no steps; write 'N. tool(args)' lines ending with 'N. join(){END_OF_PLAN}'"
         )
     raise IncompletePlan(f"the plan must end with '{len(calls) + 1}. join(){END_OF_PLAN}'")
+
+
+def _not_a_step(lineno: int, stripped: str) -> PlanError:
+    return PlanError(
+        f"line {lineno} is neither a step 'N. tool(args)' nor a 'Thought: ...': {_clip(stripped)}"
+    )
 
 
 def doomed_prefix(text: str, tools: Collection[str], max_steps: int = MAX_STEPS) -> bool:
