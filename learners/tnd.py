@@ -138,10 +138,11 @@ def train_tnd(
             )  # fmt: skip
         else:
             rows = rng.integers(len(corpus), size=config.clm_batch_size // processes)
-            loss = clm_update(
-                trained, clm_optimizer, clm_scheduler, [corpus[i] for i in rows], tokenizer.pad_token_id
-            )
+            loss = clm_update(trained, clm_optimizer, None, [corpus[i] for i in rows], tokenizer.pad_token_id)
             stats = {"clm/loss": loss}
+        # The CLM rate follows the student's age, RL steps included, as the published code's
+        # scheduler does (it steps after every training step): every variant warms up alike.
+        clm_scheduler.step()
         for key, value in stats.items():
             logs.setdefault(key, []).append(value)
         if writer and (step % config.logging_steps == 0 or step == config.max_steps):

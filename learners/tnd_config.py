@@ -38,8 +38,10 @@ class TnDConfig:
     """Corpus utterances per CLM step."""
     clm_learning_rate: float = 1e-3
     """Peak AdamW learning rate of the CLM steps."""
-    clm_warmup_steps: int = 50
-    """Linear warm-up of the CLM learning rate, in CLM steps; constant after."""
+    clm_warmup_steps: int = 800
+    """Linear warm-up of the CLM learning rate, in training steps (CLM and RL: the rate is a
+    function of the student's age, as in the published code); constant after. The paper warms up
+    over 8,000 of its 10,000 steps; 800 of 1,000 keeps that proportion."""
     trials_per_step: int = 32
     """Prompts per RL step: as many trials, and as many demonstrations (the paper's 128 + 128)."""
     ppo: ValuePPOConfig = field(default_factory=_tnd_ppo)

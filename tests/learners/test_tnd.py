@@ -110,6 +110,40 @@ def test_every_variant_trains_evaluates_and_records_its_kinds(variant, tokenizer
     assert kinds == expected
 
 
+@pytest.mark.parametrize("variant", ["tnd", "clm"])
+def test_the_clm_rate_warms_up_with_the_students_age_rl_steps_included(
+    variant, tokenizer, tmp_path, monkeypatch
+):
+    """The published code steps its CLM scheduler after every training step, so the CLM rate at
+    step n is peak * n / warmup for every variant, whatever steps were RL."""
+    import learners.tnd
+
+    rates = []
+    real_update = learners.tnd.clm_update
+    monkeypatch.setattr(
+        learners.tnd,
+        "clm_update",
+        lambda model, optimizer, *rest: (
+            rates.append(optimizer.param_groups[0]["lr"]) or real_update(model, optimizer, *rest)
+        ),
+    )
+    corpus = [encode_sentence(tokenizer, s) for s in SENTENCES]
+    learner = config(variant=variant, clm_warmup_steps=10, clm_learning_rate=1e-3)
+    train_tnd(
+        student(tokenizer),
+        tokenizer,
+        make_env(),
+        corpus,
+        learner,
+        tmp_path,
+        evaluate=dict,
+        eval_steps=[],
+        progress=False,
+    )
+    clm_steps = [step for step in range(1, 9) if not learner.is_rl_step(step)]
+    assert rates == pytest.approx([1e-3 * step / 10 for step in clm_steps])
+
+
 def test_demonstrations_are_scored_by_the_reward_model_or_the_codes_constant(tokenizer, tmp_path):
     corpus = [encode_sentence(tokenizer, s) for s in SENTENCES]
     for demo_reward in ("model", "constant"):
