@@ -205,20 +205,14 @@ def _rl_step(
         append_trajectories(rollout_path, [t for records in kept for t in records])
     eos = tokenizer.eos_token_id
     prompts = [student.prompt_ids(t.messages[0]["content"]) for t in played]
-    answers = [_continuation(t) for t in played]
-    if config.variant == "double_clm":  # the paper's CLM_TnD: CLM on the same texts, no PPO
-        sequences = [
-            p + tokenizer(a, add_special_tokens=False).input_ids + [eos]
-            for p, a in zip(prompts, answers, strict=True)
-        ]
+    answers = [[*tokenizer(_continuation(t), add_special_tokens=False).input_ids, eos] for t in played]
+    if config.variant != "double_clm":  # the paper's CLM_TnD does CLM on the same texts, no PPO
+        samples = [(p, a, t.reward) for p, a, t in zip(prompts, answers, played, strict=True)]
+        ppo = ppo_step(model, head, rl_optimizer, samples, config.ppo, tokenizer.pad_token_id)
+        stats.update({f"rl/{key}": value for key, value in ppo.items()})
+    if config.variant == "double_clm" or config.clm_in_rl_steps:
+        sequences = [p + a for p, a in zip(prompts, answers, strict=True)]
         stats["rl/clm_loss"] = clm_update(model, clm_optimizer, None, sequences, tokenizer.pad_token_id)
-        return stats
-    samples = [
-        (p, [*tokenizer(a, add_special_tokens=False).input_ids, eos], t.reward)
-        for p, a, t in zip(prompts, answers, played, strict=True)
-    ]
-    ppo = ppo_step(model, head, rl_optimizer, samples, config.ppo, tokenizer.pad_token_id)
-    stats.update({f"rl/{key}": value for key, value in ppo.items()})
     return stats
 
 

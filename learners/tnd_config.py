@@ -53,6 +53,10 @@ class TnDConfig:
     demo_reward: str = "model"
     """``model``: demonstrations are scored by the reward model, as the paper says. ``constant``:
     the published code's ``log(teacher step) - log(step)``, the teacher's true age."""
+    clm_in_rl_steps: bool = False
+    """The published code's RL step: after the PPO update, one CLM step on that step's trials and
+    demonstrations (its ``overlay='CLM'``, bug 2 in docs/tnd.md). Off, an RL step is the PPO
+    update alone, as the paper says."""
     save_steps: int = 200
     """Steps between checkpoints (a killed run resumes from the last one)."""
     record_per_step: int = 4
@@ -65,6 +69,7 @@ class TnDConfig:
     def __post_init__(self) -> None:
         check_choice("variant", self.variant, VARIANTS)
         check_choice("demo_reward", self.demo_reward, DEMO_REWARDS)
+        check_choice("clm_in_rl_steps", self.clm_in_rl_steps, (False, True))
         for key in ("max_steps", "clm_per_cycle", "rl_per_cycle", "clm_batch_size", "trials_per_step",
                     "top_k", "max_new_tokens", "save_steps", "logging_steps"):  # fmt: skip
             check_int(key, getattr(self, key), minimum=1)

@@ -144,6 +144,47 @@ def test_the_clm_rate_warms_up_with_the_students_age_rl_steps_included(
     assert rates == pytest.approx([1e-3 * step / 10 for step in clm_steps])
 
 
+@pytest.mark.parametrize("clm_in_rl_steps", [False, True])
+def test_rl_steps_do_clm_on_their_trials_and_demos_only_as_the_published_code_does(
+    clm_in_rl_steps, tokenizer, tmp_path, monkeypatch
+):
+    import learners.tnd
+
+    batches, ppo_batches = [], []
+    real_update, real_ppo = learners.tnd.clm_update, learners.tnd.ppo_step
+    monkeypatch.setattr(
+        learners.tnd,
+        "clm_update",
+        lambda model, optimizer, scheduler, sequences, pad: (
+            batches.append(sequences) or real_update(model, optimizer, scheduler, sequences, pad)
+        ),
+    )
+    monkeypatch.setattr(
+        learners.tnd, "ppo_step", lambda *args, **kw: ppo_batches.append(args[3]) or real_ppo(*args, **kw)
+    )
+    corpus = [encode_sentence(tokenizer, s) for s in SENTENCES]
+    learner = config(clm_in_rl_steps=clm_in_rl_steps)
+    train_tnd(
+        student(tokenizer),
+        tokenizer,
+        make_env(),
+        corpus,
+        learner,
+        tmp_path,
+        evaluate=dict,
+        eval_steps=[],
+        progress=False,
+    )
+    assert len(ppo_batches) == 2  # steps 4 and 8
+    if clm_in_rl_steps:  # after the PPO update, its samples (prompt + answer) as CLM sequences
+        assert len(batches) == 8
+        assert [batches[3], batches[7]] == [[p + a for p, a, _ in samples] for samples in ppo_batches]
+    else:
+        assert len(batches) == 6
+    with pytest.raises(ValueError, match="clm_in_rl_steps"):
+        config(clm_in_rl_steps="yes")
+
+
 def test_demonstrations_are_scored_by_the_reward_model_or_the_codes_constant(tokenizer, tmp_path):
     corpus = [encode_sentence(tokenizer, s) for s in SENTENCES]
     for demo_reward in ("model", "constant"):
