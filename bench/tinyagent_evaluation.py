@@ -11,7 +11,9 @@ this process, it times:
   (``TextEnv.doomed``; whole: the env class's ``doomed`` set back to ``TextEnv``'s, which
   ``play`` does not ask);
 - the LoRA model, evaluated through PEFT's adapters and with them merged into the base
-  (``scenarios.tinyagent.steps.for_generation``).
+  (``scenarios.tinyagent.steps.for_generation``);
+- the merged LoRA model, its turns written whole and cut (its plans mostly parse; what the cut
+  stops there is joiner turns that run on after their Action line).
 
 Each pair must give the same scores (the merged pair: the same turns). Prints seconds, the
 speed-ups and whether they matched.
@@ -71,10 +73,14 @@ def main() -> None:
     with quiet_library_warnings():
         lora = PeftModel.from_pretrained(model, adapters)
     separate, separate_episodes = timed(lora, tokenizer, args.tasks)
-    merged, merged_episodes = timed(for_generation(lora, config), tokenizer, args.tasks)
+    merged_model = for_generation(lora, config)
+    merged, merged_episodes = timed(merged_model, tokenizer, args.tasks)
     same = [a.messages for a in separate_episodes] == [b.messages for b in merged_episodes]
     ratio = separate / merged
     print(f"LoRA: adapters {separate:.1f} s, merged {merged:.1f} s, {ratio:.2f}x; same turns: {same}")
+    whole, whole_episodes = timed(merged_model, tokenizer, args.tasks, cut=False)
+    same = [a.scores for a in whole_episodes] == [b.scores for b in merged_episodes]
+    print(f"LoRA merged: whole {whole:.1f} s, cut {merged:.1f} s, {whole / merged:.2f}x; same scores: {same}")
 
 
 if __name__ == "__main__":

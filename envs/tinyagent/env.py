@@ -224,8 +224,9 @@ class TinyAgentPlannerEnv(TextEnv):
     # ------------------------------------------------------------------ turns
     def doomed(self, messages: list[dict[str, Any]], partial: str) -> bool:
         # A plan turn follows the user's request or a replan request; a joiner turn, observations.
-        planning = bool(messages) and messages[-1].get("role") == "user"
-        return planning and plans.doomed_prefix(partial, TOOL_NAMES)
+        if messages and messages[-1].get("role") == "user":
+            return plans.doomed_prefix(partial, TOOL_NAMES)
+        return plans.doomed_join_prefix(partial)
 
     def parse_tool_calls(self, text: str) -> list:
         return []  # step() runs plans itself: a plan is a DAG of calls, not a list in order

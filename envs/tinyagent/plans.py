@@ -500,6 +500,19 @@ def parse_join(text: str) -> JoinStep:
         raise PlanError(
             f"the joiner answer is {len(text):,} characters long; at most {MAX_CHARS:,} are allowed"
         )
+    thought, action = _join_lines(text)
+    if action is None:
+        raise PlanError(f"the joiner answer has no 'Action: {FINISH}(<message>)' or 'Action: {REPLAN}' line")
+    if action == REPLAN:
+        return JoinStep(thought or "", REPLAN, "")
+    if action.startswith(f"{FINISH}(") and action.endswith(")"):
+        return JoinStep(thought or "", FINISH, action[len(FINISH) + 1 : -1])
+    raise PlanError(f"the Action must be '{FINISH}(<message>)' or '{REPLAN}', not {_clip(action)}")
+
+
+def _join_lines(text: str) -> tuple[str | None, str | None]:
+    """:func:`parse_join`'s reading line by line: the Thought and the Action (``None`` where there
+    is none yet), or the first bad line's :class:`PlanError`."""
     thought, action = None, None
     for lineno, line in enumerate(text.split("\n"), start=1):
         stripped = line.strip()
@@ -515,13 +528,23 @@ def parse_join(text: str) -> JoinStep:
             action = stripped[len("Action:") :].strip()
         else:
             raise PlanError(f"line {lineno} is neither 'Thought: ...' nor 'Action: ...': {_clip(stripped)}")
-    if action is None:
-        raise PlanError(f"the joiner answer has no 'Action: {FINISH}(<message>)' or 'Action: {REPLAN}' line")
-    if action == REPLAN:
-        return JoinStep(thought or "", REPLAN, "")
-    if action.startswith(f"{FINISH}(") and action.endswith(")"):
-        return JoinStep(thought or "", FINISH, action[len(FINISH) + 1 : -1])
-    raise PlanError(f"the Action must be '{FINISH}(<message>)' or '{REPLAN}', not {_clip(action)}")
+    return thought, action
+
+
+def doomed_join_prefix(text: str) -> bool:
+    """Whether :func:`parse_join` refuses every joiner answer that begins with ``text``.
+
+    As :func:`doomed_prefix` for plans: once a complete line (one ended by a newline) breaks the
+    joiner's grammar (a second Thought, a line that is neither Thought nor Action, anything after
+    the Action line), whatever follows gets that line's error, so an agent may stop writing there.
+    The line being written is not judged, and neither is the Action itself (``parse_join`` judges
+    it at the end, after any line that follows it).
+    """
+    try:
+        _join_lines(text[: text.rfind("\n") + 1])
+    except PlanError:
+        return True
+    return False
 
 
 def format_join(thought: str, action: str, message: str = "") -> str:

@@ -184,7 +184,7 @@ def test_actions_that_are_not_usable_text_end_the_episode_with_zero(action):
     assert info["scores"]["parse_errors"] == 1.0
 
 
-def test_a_plan_turn_is_doomed_at_its_first_bad_line_and_a_joiner_turn_never():
+def test_a_plan_turn_and_a_joiner_turn_are_doomed_at_their_first_bad_line():
     env = TinyAgentPlannerEnv(split="test")
     prompt, _ = env.reset(options={"task_id": 0})
     asked = [{"role": "user", "content": prompt}]
@@ -192,7 +192,12 @@ def test_a_plan_turn_is_doomed_at_its_first_bad_line_and_a_joiner_turn_never():
     gold = env.gold()
     assert not any(env.doomed(asked, gold[:k]) for k in range(len(gold) + 1))
     observed = [*asked, {"role": "assistant", "content": gold}, {"role": "tool", "content": "Observation 1"}]
-    assert not env.doomed(observed, "Thought: done.\nAction: Finish(Task completed!)\n")
+    answer = "Thought: done.\nAction: Finish(Task completed!)\n"
+    assert not any(env.doomed(observed, answer[:k]) for k in range(len(answer) + 1))
+    assert env.doomed(observed, answer + "2. create_note(\n")  # the joiner's grammar, not the plan's
+    assert not env.doomed(
+        observed, "1. get_phone_number("
+    )  # a plan line is judged as a joiner line, when complete
 
 
 def test_a_misused_tool_is_an_observation_not_an_exception():

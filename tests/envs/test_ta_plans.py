@@ -15,6 +15,7 @@ from envs.tinyagent.plans import (
     Plan,
     PlanError,
     Step,
+    doomed_join_prefix,
     doomed_prefix,
     execute,
     format_join,
@@ -323,6 +324,47 @@ def test_a_doomed_prefix_gets_the_whole_plans_error():
             assert plan_error(text[:cut]) == plan_error(text) is not None
             assert plan_error(text[: cut + 5]) == plan_error(text)  # a token may run past the newline
     assert doomed > 100
+
+
+@pytest.mark.parametrize(
+    ("prefix", "doomed"),
+    [
+        ("Thought: done.\nAction: Finish(Task completed!)", False),
+        ("Thought: done.\nAction: Fin", False),  # the Action is judged at the end
+        ("Action: Finish(x)\n\n  \n", False),  # blank lines may follow
+        ("Action: Finish(x)\n1. create_note(", False),  # the line being written is not judged
+        ("Action: Finish(x)\n1. create_note(\n", True),  # nothing may follow the Action line
+        ("Thought: a\nThought: b\n", True),
+        ('1. get_phone_number("Ana")\n', True),  # neither Thought nor Action
+    ],
+)
+def test_doomed_join_prefix_judges_complete_lines(prefix, doomed):
+    assert doomed_join_prefix(prefix) is doomed
+
+
+def test_a_doomed_joiner_prefix_gets_the_whole_answers_error():
+    rng = random.Random("ta-doomed-join")
+    lines = ["Thought: done.", "Action: Finish(Task completed!)", "Action: Replan", "Action: Fnish(x)"]
+    lines += ["", "  ", "- so the task is complete.", '1. create_note("a", "$1", "")', "Thought: again"]
+    doomed = 0
+    for _ in range(400):
+        text = "\n".join(rng.choice(lines) for _ in range(rng.randint(1, 6)))
+        cut = next((k for k in range(len(text) + 1) if doomed_join_prefix(text[:k])), None)
+        if cut is not None:
+            doomed += 1
+            assert join_error(text[:cut]) == join_error(text) is not None
+            assert join_error(text[: cut + 5]) == join_error(text)  # a token may run past the newline
+    assert doomed > 100
+    valid = format_join("all done", "Finish", "Task completed!")
+    assert not any(doomed_join_prefix(valid[:k]) for k in range(len(valid) + 1))
+
+
+def join_error(text: str) -> str | None:
+    try:
+        parse_join(text)
+    except PlanError as error:
+        return str(error)
+    return None
 
 
 def plan_error(text: str) -> str | None:
