@@ -110,71 +110,62 @@ def test_every_variant_trains_evaluates_and_records_its_kinds(variant, tokenizer
     assert kinds == expected
 
 
-@pytest.mark.parametrize("variant", ["tnd", "clm"])
-def test_the_clm_rate_warms_up_with_the_students_age_rl_steps_included(
-    variant, tokenizer, tmp_path, monkeypatch
-):
-    """The published code steps its CLM scheduler after every training step, so the CLM rate at
-    step n is peak * n / warmup for every variant, whatever steps were RL."""
+@pytest.fixture
+def clm_calls(monkeypatch):
+    """Every CLM update the learner makes, as (its learning rate, its sequences), in order."""
     import learners.tnd
 
-    rates = []
+    calls = []
     real_update = learners.tnd.clm_update
-    monkeypatch.setattr(
-        learners.tnd,
-        "clm_update",
-        lambda model, optimizer, *rest: (
-            rates.append(optimizer.param_groups[0]["lr"]) or real_update(model, optimizer, *rest)
-        ),
-    )
+
+    def recorded(model, optimizer, scheduler, sequences, pad_id):
+        calls.append((optimizer.param_groups[0]["lr"], sequences))
+        return real_update(model, optimizer, scheduler, sequences, pad_id)
+
+    monkeypatch.setattr(learners.tnd, "clm_update", recorded)
+    return calls
+
+
+def train_quietly(tokenizer, learner, out):
     corpus = [encode_sentence(tokenizer, s) for s in SENTENCES]
-    learner = config(variant=variant, clm_warmup_steps=10, clm_learning_rate=1e-3)
     train_tnd(
         student(tokenizer),
         tokenizer,
         make_env(),
         corpus,
         learner,
-        tmp_path,
+        out,
         evaluate=dict,
         eval_steps=[],
         progress=False,
     )
+
+
+@pytest.mark.parametrize("variant", ["tnd", "clm"])
+def test_the_clm_rate_warms_up_with_the_students_age_rl_steps_included(
+    variant, tokenizer, tmp_path, clm_calls
+):
+    """The published code steps its CLM scheduler after every training step, so the CLM rate at
+    step n is peak * n / warmup for every variant, whatever steps were RL."""
+    learner = config(variant=variant, clm_warmup_steps=10, clm_learning_rate=1e-3)
+    train_quietly(tokenizer, learner, tmp_path)
     clm_steps = [step for step in range(1, 9) if not learner.is_rl_step(step)]
-    assert rates == pytest.approx([1e-3 * step / 10 for step in clm_steps])
+    assert [rate for rate, _ in clm_calls] == pytest.approx([1e-3 * step / 10 for step in clm_steps])
 
 
 @pytest.mark.parametrize("clm_in_rl_steps", [False, True])
 def test_rl_steps_do_clm_on_their_trials_and_demos_only_as_the_published_code_does(
-    clm_in_rl_steps, tokenizer, tmp_path, monkeypatch
+    clm_in_rl_steps, tokenizer, tmp_path, clm_calls, monkeypatch
 ):
     import learners.tnd
 
-    batches, ppo_batches = [], []
-    real_update, real_ppo = learners.tnd.clm_update, learners.tnd.ppo_step
-    monkeypatch.setattr(
-        learners.tnd,
-        "clm_update",
-        lambda model, optimizer, scheduler, sequences, pad: (
-            batches.append(sequences) or real_update(model, optimizer, scheduler, sequences, pad)
-        ),
-    )
+    ppo_batches = []
+    real_ppo = learners.tnd.ppo_step
     monkeypatch.setattr(
         learners.tnd, "ppo_step", lambda *args, **kw: ppo_batches.append(args[3]) or real_ppo(*args, **kw)
     )
-    corpus = [encode_sentence(tokenizer, s) for s in SENTENCES]
-    learner = config(clm_in_rl_steps=clm_in_rl_steps)
-    train_tnd(
-        student(tokenizer),
-        tokenizer,
-        make_env(),
-        corpus,
-        learner,
-        tmp_path,
-        evaluate=dict,
-        eval_steps=[],
-        progress=False,
-    )
+    train_quietly(tokenizer, config(clm_in_rl_steps=clm_in_rl_steps), tmp_path)
+    batches = [sequences for _, sequences in clm_calls]
     assert len(ppo_batches) == 2  # steps 4 and 8
     if clm_in_rl_steps:  # after the PPO update, its samples (prompt + answer) as CLM sequences
         assert len(batches) == 8
