@@ -35,6 +35,7 @@ def play(
     top_p: float = 1.0,
     max_new_tokens: int = 192,
     batch_size: int = 512,
+    num_envs: int | None = None,
     name: str | None = None,
     path: str | os.PathLike | None = None,
     run_id: str = "",
@@ -54,7 +55,10 @@ def play(
         sample: sample at ``temperature`` / ``top_p`` instead of greedy decoding.
         temperature, top_p: sampling settings (used only when ``sample``).
         max_new_tokens: longest assistant turn.
-        batch_size: episodes played together (sub-envs, and the rows of one ``generate``).
+        batch_size: most rows of one ``generate``.
+        num_envs: episodes played together (sub-envs; default ``batch_size``). With more than
+            ``batch_size``, each turn's conversations are sorted by length before they are split
+            into ``generate`` batches, so batches pad less (:class:`agents.lm_agent.LMAgent`).
         name: the agent's name in the records (default ``sampled`` or ``greedy``).
         path: JSONL file the episodes are written to, replacing any file there.
         run_id: written into every record.
@@ -90,7 +94,7 @@ def play(
         make_env,
         agent,
         tasks=tasks,
-        num_envs=batch_size,
+        num_envs=batch_size if num_envs is None else num_envs,
         run_id=run_id,
         step=step,
         tags=tags,

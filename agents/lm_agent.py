@@ -24,7 +24,8 @@ class LMAgent(Agent):
         max_new_tokens: longest turn generated.
         do_sample: sample instead of greedy decoding (evaluation is greedy).
         temperature, top_p: sampling settings.
-        batch_size: most conversations generated together; larger batches are split.
+        batch_size: most conversations generated together; more are sorted by prompt length and
+            split, so each ``generate`` pads little.
         name: written into trajectory records.
         stop_strings: text that ends a turn and belongs to it (an env's ``turn_ends``). One that is
             a single token stops on that token; others go to ``generate(stop_strings=...)``.
@@ -67,17 +68,26 @@ class LMAgent(Agent):
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else self.stop_ids[-1]
 
     def act(self, conversations: Sequence[Conversation], hints: dict[str, Sequence[Any]]) -> list[str]:
-        turns: list[str] = []
-        for start in range(0, len(conversations), self.batch_size):
-            turns.extend(self._generate(conversations[start : start + self.batch_size]))
-        return turns
-
-    def _generate(self, conversations: Sequence[Conversation]) -> list[str]:
-        import torch
-
+        if not conversations:
+            return []
         prompts = self.tokenizer.apply_chat_template(
             [list(c) for c in conversations], add_generation_prompt=True, tokenize=True, return_dict=False
         )
+        # More conversations than one batch: each batch takes prompts of similar length, so that less
+        # of it is padding and its cache is shorter (a joiner's turns follow plans of 1 to 11 steps:
+        # 1.26x faster over 500 TinyAgent test episodes, docs/benchmarks.md).
+        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
+        turns: list[str] = [""] * len(prompts)
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            written = self._generate([conversations[i] for i in rows], [prompts[i] for i in rows])
+            for i, turn in zip(rows, written, strict=True):
+                turns[i] = turn
+        return turns
+
+    def _generate(self, conversations: Sequence[Conversation], prompts: list[list[int]]) -> list[str]:
+        import torch
+
         input_ids, attention_mask = left_padded(prompts, self.pad_id)
         width = input_ids.shape[1]
         device = self.model.device

@@ -31,11 +31,19 @@ def resolve_device(device: str) -> str:
 
 
 def use_bf16(precision: str, device: str) -> bool:
-    """Whether to train in bf16: ``auto`` where the device supports it, never for ``fp32``."""
+    """Whether to train in bf16 autocast (weights and optimiser state stay fp32): ``auto`` on CUDA
+    devices that support it, ``bf16`` on those and on CPUs, never ``fp32``.
+
+    On a CPU, ``auto`` keeps fp32: bf16 is fast only where the CPU has bf16 instructions
+    (AVX-512 BF16 or AMX: 1.4x for a width-128 model, docs/benchmarks.md) and is emulated, slower,
+    elsewhere, so a CPU run asks for it by name.
+    """
     import torch
 
     check_choice("precision", precision, PRECISIONS)
-    supported = device == "cuda" and torch.cuda.is_bf16_supported()
+    if device == "cpu":
+        return precision == "bf16"
+    supported = torch.cuda.is_bf16_supported()
     if precision == "bf16" and not supported:
         raise ValueError(f"precision='bf16' needs a CUDA device with bf16 support (device is {device!r})")
     return supported and precision != "fp32"

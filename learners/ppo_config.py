@@ -80,7 +80,8 @@ class PPOConfig:
     seed: int = 0
     """Seed of the task order and of the sampling."""
     precision: str = "auto"
-    """``auto`` (bf16 on CUDA devices that support it, fp32 elsewhere), ``fp32`` or ``bf16``."""
+    """``auto`` (bf16 on CUDA devices that support it, fp32 elsewhere), ``fp32`` or ``bf16``
+    (bf16 autocast on CPUs too, fast where they have bf16 instructions: :func:`learners.common.use_bf16`)."""
 
     def __post_init__(self):
         check_number("learning_rate", self.learning_rate, minimum=0)

@@ -104,7 +104,7 @@ def train_gae_ppo(
     player.played = _batches_before(step, config) * batch_size  # the env seeds an unbroken run draws
     writer.add_text("hyperparameters", markdown_table(vars(config)))
     autocast = (
-        torch.autocast("cuda", dtype=torch.bfloat16) if use_bf16(config.precision, device) else nullcontext()
+        torch.autocast(device, dtype=torch.bfloat16) if use_bf16(config.precision, device) else nullcontext()
     )
     bar = tqdm(total=config.max_steps, initial=step, desc="PPO (gae)", disable=not progress)
     while step < config.max_steps:

@@ -98,7 +98,8 @@ class SFTConfig:
     assistant_only_loss: bool = True
     """Loss on the assistant's spans only; False: on every token (causal LM pre-training)."""
     precision: str = "auto"
-    """``auto`` (bf16 on CUDA devices that support it, fp32 elsewhere), ``fp32`` or ``bf16``."""
+    """``auto`` (bf16 on CUDA devices that support it, fp32 elsewhere), ``fp32`` or ``bf16``
+    (bf16 autocast on CPUs too, fast where they have bf16 instructions: :func:`learners.common.use_bf16`)."""
     peft: PeftOptions | None = None
     """Train LoRA adapters (and chosen embedding rows) instead of every weight; None: full training."""
 

@@ -269,7 +269,7 @@ def _evaluate(config, model, tokenizer, toolrag, out, stage, describe, resume) -
     episodes = play(
         model, tokenizer, make_env("test", describe, toolrag, config.test_tasks, config.data),
         [{"task_id": i} for i in range(tasks)],
-        max_new_tokens=config.max_new_tokens, batch_size=config.eval_batch_size, name=stage,
+        max_new_tokens=config.max_new_tokens, batch_size=config.eval_batch_size, num_envs=tasks, name=stage,
         path=out / "trajectories" / f"{stage}_{describe}.jsonl", run_id=out.name,
         tags={"stage": stage, "describe": describe}, static_cache=True,
     )  # fmt: skip

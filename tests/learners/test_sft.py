@@ -164,13 +164,24 @@ def test_precision_is_checked_before_training(tmp_path):
         ValueError, match="precision='fp16' is not valid; choose one of 'auto', 'fp32', 'bf16'"
     ):
         SFTConfig(precision="fp16")
-    config = SFTConfig(max_steps=1, batch_size=2, precision="bf16")
-    with pytest.raises(ValueError, match="needs a CUDA device"):
-        train_sft(
-            build_model(VOCAB, width=8),
-            build_memory_tokenizer(),
-            oracle()[:4],
-            config,
-            tmp_path,
-            device="cpu",
-        )
+
+
+@pytest.mark.parametrize("precision", ["bf16", "auto"])
+def test_cpu_trains_in_bf16_autocast_only_when_asked(tmp_path, precision):
+    """``bf16`` on a CPU: the layers compute in bf16, the weights stay fp32, and the model still
+    learns; ``auto`` keeps a CPU in fp32."""
+    torch.manual_seed(0)
+    model, tokenizer = build_model(VOCAB, width=16), build_memory_tokenizer()
+    computed = set()
+    model.model.layers[0].mlp.down_proj.register_forward_hook(
+        lambda module, inputs, output: computed.add(output.dtype) if module.training else None
+    )
+    config = SFTConfig(
+        learning_rate=1e-2, batch_size=8, max_steps=300, warmup_steps=10, weight_decay=0.0,
+        save_steps=1000, precision=precision,
+    )  # fmt: skip
+    model = train_sft(model, tokenizer, oracle(), config, tmp_path, device="cpu", progress=False)
+    assert computed == ({torch.bfloat16} if precision == "bf16" else {torch.float32})
+    assert {p.dtype for p in model.parameters()} == {torch.float32}
+    episodes = play(model, tokenizer, make_env(), [{"task_id": i} for i in range(4 * N_PEOPLE)])
+    assert sum(e.reward for e in episodes) / len(episodes) >= 0.9
