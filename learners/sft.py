@@ -70,7 +70,7 @@ def train_sft(
         tb_dir: TensorBoard folder (default ``output_dir/tb``).
         make_eval_env: env factory for the evaluations during training (``config.eval_steps``).
         resume: continue from the last checkpoint in ``output_dir`` if there is one.
-        device: ``cpu``, ``cuda`` or ``auto`` (cuda when available); bf16 on GPUs that support it.
+        device: ``cpu``, ``cuda`` or ``auto`` (cuda when available); bf16 as ``config.precision`` says.
         progress: show a progress bar.
         callbacks: extra ``transformers.TrainerCallback`` objects.
     """
