@@ -75,7 +75,7 @@ class LMAgent(Agent):
         )
         # More conversations than one batch: each batch takes prompts of similar length, so that less
         # of it is padding and its cache is shorter (a joiner's turns follow plans of 1 to 11 steps:
-        # 1.26x faster over 500 TinyAgent test episodes, docs/benchmarks.md).
+        # 1.23x faster on TinyAgent's evaluation, docs/benchmarks.md).
         order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
         turns: list[str] = [""] * len(prompts)
         for start in range(0, len(order), self.batch_size):

@@ -35,7 +35,7 @@ def use_bf16(precision: str, device: str) -> bool:
     devices that support it, ``bf16`` on those and on CPUs, never ``fp32``.
 
     On a CPU, ``auto`` keeps fp32: bf16 is fast only where the CPU has bf16 instructions
-    (AVX-512 BF16 or AMX: 1.4x for a width-128 model, docs/benchmarks.md) and is emulated, slower,
+    (AVX-512 BF16 or AMX: 1.2x per SFT step of a width-128 model, docs/benchmarks.md) and is emulated, slower,
     elsewhere, so a CPU run asks for it by name.
     """
     import torch

@@ -31,8 +31,8 @@ from scenarios.tinyagent.steps import DATA_FILES, describes
 # The cpu profile trains in bf16 autocast: 1.2x faster steps on the 2-core AVX-512 BF16 CPU the
 # study is measured on (bench/bf16_training.py); a CPU without bf16 instructions is faster with
 # ``--set pretrain.precision=fp32 --set lora.precision=fp32``. 300 pre-training steps teach the
-# base the plan grammar; 600 gave 0.005 / 0.026 more success after LoRA for 2.4 more minutes, and
-# the study must fit in 30 (docs/tinyagent.md).
+# base the plan grammar; 600 gave 0.005 / 0.026 more success after LoRA for 5.5 more minutes in
+# all (31.2 against 25.7), and the study must fit in 30 (docs/tinyagent.md).
 def _pretrain_cpu() -> SFTConfig:
     return SFTConfig(
         learning_rate=3e-3, batch_size=16, max_steps=300, warmup_steps=30, weight_decay=0.0, precision="bf16"

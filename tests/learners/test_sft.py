@@ -84,6 +84,21 @@ def test_batched_generation_matches_one_at_a_time(trained):
     assert all(turn.endswith(".") for turn in batched)  # each stopped at its own end of turn
 
 
+def test_more_conversations_than_a_batch_come_back_in_their_order(trained):
+    """The agent sorts conversations by length into batches; each turn still answers its own."""
+    model, tokenizer, _ = trained
+    episodes = oracle()[:10]
+    conversations = []
+    for i, episode in enumerate(episodes):
+        question = [{"role": "user", "content": episode.messages[0]["content"]}]
+        earlier = episodes[i - 1].messages[:2] if i % 2 else []  # a longer prompt every other row
+        conversations.append([*earlier, *question])
+    batched = LMAgent(model, tokenizer, batch_size=3).act(conversations, {})
+    single = [LMAgent(model, tokenizer, batch_size=1).act([c], {})[0] for c in conversations]
+    assert batched == single
+    assert len(set(batched)) > 1
+
+
 def test_labels_cover_only_assistant_tokens():
     tokenizer = build_memory_tokenizer()
     (episode,) = rollout(make_env("in_tool"), OracleAgent(), 1)
