@@ -1,4 +1,4 @@
-"""Seconds of ``tinyagent_lora``'s evaluations, with and without its two speed-ups.
+"""Seconds of ``tinyagent_lora``'s evaluations, with and without each of its speed-ups.
 
     python bench/tinyagent_evaluation.py RUN [--cache runs/cache] [--tasks 500]
 
@@ -15,9 +15,8 @@ this process, it times:
 - the merged LoRA model, its turns written whole and cut (its plans mostly parse; what the cut
   stops there is joiner turns that run on after their Action line);
 - the merged LoRA model, 250 episodes at a time in one ``generate`` batch, in task order (as the
-  study evaluated before 2026-12-07's last change), against
-  all of them at once, each turn's conversations sorted by length into batches of 125 (as the
-  study evaluates; every other timing here is played that way).
+  study evaluated until 2026-12-07), against all of them at once, each turn's conversations
+  sorted by length into batches of 125 (as the study evaluates, and every other timing here).
 
 Each pair must give the same scores (the merged pair: the same turns). Prints seconds, the
 speed-ups and whether they matched.
